@@ -1,0 +1,121 @@
+"""All configuration, read from the environment in this one module.
+
+| variable | default | meaning |
+|---|---|---|
+| WORKFORCE_LANDING_DIR | ``$WORKFORCE_DATA_DIR/landing`` | where the source systems drop their exports |
+| WORKFORCE_DATA_DIR | ``./data`` (made absolute) | warehouse, published outputs, quality results |
+| WORKFORCE_LA_CODE | ``878`` (Devon, the demo council) | DfE ``old_la_code`` of the council |
+| WORKFORCE_PSEUDONYMISATION_KEY | unset | secret HMAC key; the demo key is used only for generated sample data |
+| WORKFORCE_CASELOAD_TARGET | ``15`` | cases per FTE (Dorset's 1:15) |
+| WORKFORCE_HISTORY_MONTHS | ``96`` | month-ends computed before and including the reporting month |
+| WORKFORCE_DUCKDB_MEMORY_LIMIT | ``4GB`` | DuckDB memory limit for the warehouse |
+| WORKFORCE_DUCKDB_THREADS | ``2`` | DuckDB and dbt threads |
+
+Paths are resolved to absolute paths once, here: dbt resolves a relative DuckDB path
+against its working directory, not the profile's folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Labelled demo key. It is accepted only for landing folders written by ``workforce generate``
+#: (they carry a ``SAMPLE_DATA.json`` marker); real exports are refused with it.
+DEMO_PSEUDONYMISATION_KEY = "DEMO-KEY-synthetic-sample-data-only-NOT-FOR-REAL-EXPORTS"
+
+#: File the generator writes into a landing folder to mark its contents as synthetic.
+SAMPLE_MARKER = "SAMPLE_DATA.json"
+
+#: The repository root (include/workforce/config.py -> ../..); dbt project and suites live here.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip()
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    landing_dir: Path
+    la_code: str
+    pseudonymisation_key: str | None = field(repr=False)
+    caseload_target: int = 15
+    history_months: int = 96
+    duckdb_memory_limit: str = "4GB"
+    duckdb_threads: int = 2
+    dbt_project_dir: Path = PROJECT_ROOT / "dbt_project"
+    expectations_dir: Path = PROJECT_ROOT / "expectations"
+
+    # Derived locations -------------------------------------------------------------------
+    @property
+    def warehouse_path(self) -> Path:
+        """The pipeline's own read-write DuckDB file (raw, staging, intermediate, marts)."""
+        return self.data_dir / "warehouse" / "workforce.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.data_dir / "published"
+
+    @property
+    def published_warehouse_path(self) -> Path:
+        """The read-only DuckDB file BI tools open; replaced atomically on each publish."""
+        return self.published_dir / "workforce.duckdb"
+
+    @property
+    def quality_dir(self) -> Path:
+        return self.data_dir / "quality"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return self.data_dir / "dbt" / "target"
+
+    @property
+    def dbt_log_dir(self) -> Path:
+        return self.data_dir / "dbt" / "logs"
+
+    def published_month_dir(self, month: str) -> Path:
+        return self.published_dir / month
+
+
+def load_settings() -> Settings:
+    """Read the environment once; call again after changing it (tests do)."""
+    data_dir = Path(_env("WORKFORCE_DATA_DIR", "data")).expanduser().resolve()
+    landing_default = str(data_dir / "landing")
+    landing_dir = Path(_env("WORKFORCE_LANDING_DIR", landing_default)).expanduser().resolve()
+    la_code = _env("WORKFORCE_LA_CODE", "878")
+    if not la_code.isdigit():
+        raise ConfigError(f"WORKFORCE_LA_CODE must be DfE's numeric old_la_code, got {la_code!r}")
+    target = _env_int("WORKFORCE_CASELOAD_TARGET", 15)
+    history = _env_int("WORKFORCE_HISTORY_MONTHS", 96)
+    if target <= 0 or history <= 0:
+        raise ConfigError("WORKFORCE_CASELOAD_TARGET and WORKFORCE_HISTORY_MONTHS must be > 0")
+    return Settings(
+        data_dir=data_dir,
+        landing_dir=landing_dir,
+        la_code=la_code,
+        pseudonymisation_key=_env("WORKFORCE_PSEUDONYMISATION_KEY"),
+        caseload_target=target,
+        history_months=history,
+        duckdb_memory_limit=_env("WORKFORCE_DUCKDB_MEMORY_LIMIT", "4GB"),
+        duckdb_threads=_env_int("WORKFORCE_DUCKDB_THREADS", 2),
+    )
