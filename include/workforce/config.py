@@ -10,6 +10,8 @@
 | WORKFORCE_HISTORY_MONTHS | ``96`` | month-ends computed before and including the reporting month |
 | WORKFORCE_DUCKDB_MEMORY_LIMIT | ``4GB`` | DuckDB memory limit for the warehouse |
 | WORKFORCE_DUCKDB_THREADS | ``2`` | DuckDB and dbt threads |
+| WORKFORCE_DBT_PROJECT_DIR | ``<repo>/dbt_project`` | dbt project (set in containers) |
+| WORKFORCE_EXPECTATIONS_DIR | ``<repo>/expectations`` | Great Expectations suites |
 
 Paths are resolved to absolute paths once, here: dbt resolves a relative DuckDB path
 against its working directory, not the profile's folder.
@@ -51,6 +53,10 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _path(name: str, default: Path) -> Path:
+    return Path(_env(name, str(default))).expanduser().resolve()
 
 
 @dataclass(frozen=True)
@@ -118,4 +124,6 @@ def load_settings() -> Settings:
         history_months=history,
         duckdb_memory_limit=_env("WORKFORCE_DUCKDB_MEMORY_LIMIT", "4GB"),
         duckdb_threads=_env_int("WORKFORCE_DUCKDB_THREADS", 2),
+        dbt_project_dir=_path("WORKFORCE_DBT_PROJECT_DIR", PROJECT_ROOT / "dbt_project"),
+        expectations_dir=_path("WORKFORCE_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations"),
     )

@@ -1,0 +1,27 @@
+{#- One row per export of the contract: whether an extract dated on or before the reporting
+    month end was loaded. Indicators that need a missing optional export publish as 'x'. -#}
+{%- set exports = ['hr_workers', 'hr_establishment', 'hr_absences', 'hr_teams', 'hr_exit_interviews',
+                   'payroll_lines', 'agency_assignments', 'agency_timesheets', 'ssd_professionals',
+                   'ssd_involvements', 'ssd_department'] %}
+with contract_exports as (
+    select unnest([{% for e in exports %}'{{ e }}'{{ ', ' if not loop.last }}{% endfor %}]) as export_name
+),
+
+manifest as (
+    select * from {{ source('raw', 'load_manifest') }}
+),
+
+final as (
+    select
+        contract_exports.export_name,
+        max(manifest.extract_date) as latest_extract_date,
+        count(manifest.source_file) > 0 as is_available
+    from contract_exports
+    left join manifest
+        on
+            contract_exports.export_name = manifest.export_name
+            and manifest.extract_date <= {{ reporting_month_end() }}
+    group by contract_exports.export_name
+)
+
+select * from final

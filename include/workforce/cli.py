@@ -1,0 +1,126 @@
+"""``workforce`` command line: the same steps as the Airflow DAG, outside Airflow.
+
+    workforce generate                 write sample exports into $WORKFORCE_LANDING_DIR
+    workforce run --month 2026-09      extract, transform, validate and publish one month
+    workforce run --month 2026-09 --step validate   one step only (as one DAG task does)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from workforce.config import ConfigError, load_settings
+
+
+def _progress(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')}  {message}", flush=True)
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from workforce.generate import SampleConfig, generate_sample
+
+    settings = load_settings()
+    landing = Path(args.landing).resolve() if args.landing else settings.landing_dir
+    fields = {
+        "seed": args.seed,
+        "end_month": args.end_month,
+        "history_years": args.history_years,
+        "la_workers": args.la_workers,
+        "agency_workers": args.agency_workers,
+        "extracts": args.extracts,
+    }
+    config = SampleConfig(**{k: v for k, v in fields.items() if v is not None})
+    if args.without:
+        from workforce.contract import OPTIONAL_EXPORTS
+
+        unknown = sorted(set(args.without) - set(OPTIONAL_EXPORTS))
+        if unknown:
+            raise SystemExit(f"--without takes optional exports only ({', '.join(OPTIONAL_EXPORTS)}); got {unknown}")
+        config = SampleConfig(
+            **{**config.__dict__, "include_optional": tuple(e for e in OPTIONAL_EXPORTS if e not in args.without)}
+        )
+    started = time.monotonic()
+    summary = generate_sample(landing, config, progress=_progress)
+    files = summary.get("files", [])
+    _progress(f"generate: {len(files)} export files written to {landing} in {time.monotonic() - started:.1f}s")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from workforce import pipeline
+
+    settings = load_settings()
+    month = args.month or pipeline.reporting_month_for(date.today())
+    if args.step:
+        step = getattr(pipeline, f"step_{args.step}")
+        started = time.monotonic()
+        step(month, settings, _progress)
+        _progress(f"{args.step} {month} done in {time.monotonic() - started:.1f}s")
+        return 0
+    summary = pipeline.run_month(month, settings, _progress)
+    report = summary.publish
+    total = sum(summary.timings.values())
+    _progress(
+        "timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in summary.timings.items()) + f", total {total:.1f}s"
+    )
+    print(
+        f"\nPublished {report.rows} rows of scrutiny_workforce_monthly for {month}:\n"
+        f"  BI warehouse (DuckDB, read-only): {report.warehouse_path}\n"
+        f"  CSV:     {report.csv_path}\n"
+        f"  Parquet: {report.parquet_path}\n"
+        f"  Quality results: {settings.quality_dir / month}",
+        flush=True,
+    )
+    return 0
+
+
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workforce", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write synthetic sample exports (demo and tests)")
+    gen.add_argument("--landing", help="landing folder (default: $WORKFORCE_LANDING_DIR)")
+    gen.add_argument("--seed", type=int, help="random seed (same seed, same files)")
+    gen.add_argument("--end-month", help="month of the last extract, YYYY-MM (default 2026-09)")
+    gen.add_argument("--history-years", type=int, help="years of history (default 8)")
+    gen.add_argument("--la-workers", type=int, help="LA-employed social workers in post (default 350)")
+    gen.add_argument("--agency-workers", type=int, help="agency workers engaged (default 120)")
+    gen.add_argument("--extracts", type=int, help="monthly extracts ending at --end-month (default 12)")
+    gen.add_argument("--without", nargs="+", metavar="EXPORT", help="leave out these optional exports")
+    gen.set_defaults(func=_cmd_generate)
+
+    run = sub.add_parser("run", help="run the monthly pipeline for one reporting month")
+    run.add_argument("--month", help="reporting month YYYY-MM (default: last month)")
+    run.add_argument("--step", choices=("extract", "transform", "validate", "publish"), help="run one step only")
+    run.set_defaults(func=_cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"workforce: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, RuntimeError, FileNotFoundError) as exc:
+        print(f"workforce: {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

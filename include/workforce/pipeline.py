@@ -1,0 +1,98 @@
+"""The monthly pipeline as four steps: extract, transform, validate, publish.
+
+The Airflow DAG runs each step as a task; ``workforce run`` runs them in turn in one process.
+Both call these functions, so there is one implementation. Steps are idempotent: rerunning a
+month (after a crash at any point, or to pick up a corrected export) publishes the same tables.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from workforce.config import Settings, load_settings
+from workforce.extract import ExtractReport, extract, month_end_of
+from workforce.publish import PublishReport, publish, read_mart_month, stage
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+STEPS = ("extract", "transform", "validate", "publish")
+
+
+def reporting_month_for(run_date: date) -> str:
+    """A run in month M+1 reports month M (exports for M land in the first days of M+1)."""
+    first = run_date.replace(day=1)
+    previous = date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)
+    return previous.strftime("%Y-%m")
+
+
+def step_extract(month: str, settings: Settings | None = None, progress: Progress | None = None) -> ExtractReport:
+    settings = settings or load_settings()
+    return extract(settings, month_end_of(month), progress)
+
+
+def step_transform(month: str, settings: Settings | None = None, progress: Progress | None = None):
+    from workforce.transform import build  # subprocess wrapper; no heavy import
+
+    settings = settings or load_settings()
+    return build(settings, month_end_of(month), progress)
+
+
+def step_validate(month: str, settings: Settings | None = None, progress: Progress | None = None) -> dict:
+    """Run the quality gate on the month's raw exports and mart rows; stage them if they pass."""
+    from workforce import quality  # Great Expectations is heavy: import at run time only
+
+    settings = settings or load_settings()
+    say = progress or log.info
+    month_end = month_end_of(month)
+    results = quality.validate_raw_exports(settings.warehouse_path, month_end, settings.expectations_dir)
+    mart = read_mart_month(settings, month_end)
+    results.append(quality.validate_published(mart, settings.expectations_dir))
+    out_dir = settings.quality_dir / month
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = quality.results_to_rows(results, run_id=f"{month}")
+    (out_dir / "validation_results.json").write_text(
+        json.dumps(rows, indent=1, default=str), encoding="utf-8"
+    )
+    checks = len(rows)
+    failed = [r for r in rows if not r["success"]]
+    say(f"validate: {len(results)} suites, {checks} checks, {len(failed)} not met; results in {out_dir}")
+    quality.raise_on_failure(results)  # a failed critical check stops the run here
+    path = stage(settings, month, mart)
+    say(f"validate: {len(mart)} validated rows staged for publish")
+    return {"suites": len(results), "checks": checks, "not_met": len(failed), "staged": str(path)}
+
+
+def step_publish(month: str, settings: Settings | None = None, progress: Progress | None = None) -> PublishReport:
+    settings = settings or load_settings()
+    return publish(settings, month, progress)
+
+
+@dataclass
+class RunSummary:
+    month: str
+    timings: dict[str, float] = field(default_factory=dict)
+    publish: PublishReport | None = None
+
+
+def run_month(month: str, settings: Settings | None = None, progress: Progress | None = None) -> RunSummary:
+    """All four steps for one reporting month, in order, stopping at the first failure."""
+    settings = settings or load_settings()
+    say = progress or log.info
+    month_end_of(month)  # fail fast on a malformed month
+    summary = RunSummary(month)
+    steps = {"extract": step_extract, "transform": step_transform, "validate": step_validate, "publish": step_publish}
+    for n, (name, step) in enumerate(steps.items(), 1):
+        say(f"[{n}/{len(steps)}] {name} {month} ...")
+        started = time.monotonic()
+        result = step(month, settings, say)
+        summary.timings[name] = time.monotonic() - started
+        say(f"[{n}/{len(steps)}] {name} done in {summary.timings[name]:.1f}s")
+        if name == "publish":
+            summary.publish = result
+    return summary

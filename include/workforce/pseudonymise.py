@@ -1,0 +1,124 @@
+"""Keyed pseudonyms for personal identifiers, applied at ingest.
+
+Each identifier kind (``staff``, ``child``) gets its own sub-key derived from the secret, so
+the same string yields unrelated pseudonyms in different kinds. Values are normalised first
+(upper-case, no white space) so ``sw 123456`` and ``SW123456`` link, as the contract requires.
+Without the key nothing downstream can recover an identity; with it, only by guessing inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from workforce.config import DEMO_PSEUDONYMISATION_KEY, SAMPLE_MARKER, Settings
+
+log = logging.getLogger(__name__)
+
+KINDS = ("staff", "child")
+MIN_KEY_LENGTH = 32
+_WHITESPACE = re.compile(r"\s+")
+
+
+class PseudonymisationKeyError(RuntimeError):
+    """No usable key: the run must not start."""
+
+
+def is_sample_landing(landing_dir: Path) -> bool:
+    """True when the landing folder was written by ``workforce generate``."""
+    marker = landing_dir / SAMPLE_MARKER
+    if not marker.is_file():
+        return False
+    try:
+        return bool(json.loads(marker.read_text(encoding="utf-8")).get("synthetic"))
+    except (OSError, ValueError):
+        return False
+
+
+def resolve_key(settings: Settings) -> bytes:
+    """The key for this run, refusing the demo key (or none) on anything but sample data."""
+    sample = is_sample_landing(settings.landing_dir)
+    key = settings.pseudonymisation_key
+    if key is None:
+        if sample:
+            log.warning(
+                "WORKFORCE_PSEUDONYMISATION_KEY is not set: using the labelled DEMO key, "
+                "accepted only because %s marks the landing folder as synthetic sample data",
+                SAMPLE_MARKER,
+            )
+            return DEMO_PSEUDONYMISATION_KEY.encode()
+        raise PseudonymisationKeyError(
+            "WORKFORCE_PSEUDONYMISATION_KEY is not set. Real exports hold personal data and "
+            "are only read with a secret key (at least 32 characters, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`), kept outside the repo."
+        )
+    if key == DEMO_PSEUDONYMISATION_KEY and not sample:
+        raise PseudonymisationKeyError(
+            "WORKFORCE_PSEUDONYMISATION_KEY is the public demo key, which is only for generated "
+            f"sample data; {settings.landing_dir} has no {SAMPLE_MARKER} marker. Set a secret key."
+        )
+    if len(key) < MIN_KEY_LENGTH and not sample:
+        raise PseudonymisationKeyError(
+            f"WORKFORCE_PSEUDONYMISATION_KEY is too short ({len(key)} characters); "
+            f"use at least {MIN_KEY_LENGTH}."
+        )
+    return key.encode()
+
+
+def normalise_identifier(value: str) -> str:
+    return _WHITESPACE.sub("", value).upper()
+
+
+class Pseudonymiser:
+    """HMAC-SHA256 per identifier kind; 64 lower-case hex characters out."""
+
+    def __init__(self, key: bytes):
+        if not key:
+            raise PseudonymisationKeyError("empty pseudonymisation key")
+        self._subkeys = {
+            kind: hmac.new(key, f"workforce-pseudonym-v1:{kind}".encode(), hashlib.sha256).digest()
+            for kind in KINDS
+        }
+
+    def __repr__(self) -> str:  # never show key material
+        return "Pseudonymiser(<key hidden>)"
+
+    def pseudonym(self, kind: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        normalised = normalise_identifier(str(value))
+        if not normalised:
+            return None
+        try:
+            subkey = self._subkeys[kind]
+        except KeyError:
+            raise ValueError(f"unknown identifier kind {kind!r}; expected one of {KINDS}") from None
+        return hmac.new(subkey, normalised.encode(), hashlib.sha256).hexdigest()
+
+    def series(self, kind: str, values: pd.Series) -> pd.Series:
+        """Pseudonymise a column, hashing each distinct value once."""
+        uniques: Iterable = values.dropna().unique()
+        mapping = {v: self.pseudonym(kind, v) for v in uniques}
+        return values.map(mapping).astype("string")
+
+
+AGE_BAND_EDGES = ((25, "Under 25"), (30, "25-29"), (40, "30-39"), (50, "40-49"), (55, "50-54"), (60, "55-59"))
+
+
+def age_band(date_of_birth: date | None, as_at: date) -> str | None:
+    """CSWW-style age band at ``as_at``; the date of birth itself is never stored."""
+    if date_of_birth is None or pd.isna(date_of_birth):
+        return None
+    age = as_at.year - date_of_birth.year - ((as_at.month, as_at.day) < (date_of_birth.month, date_of_birth.day))
+    for upper, label in AGE_BAND_EDGES:
+        if age < upper:
+            return label
+    return "60+"

@@ -1,0 +1,154 @@
+"""Transform: one ``dbt build`` (models, unit tests and data tests) for the reporting month.
+
+dbt runs as a subprocess: dbt-duckdb keeps an in-process connection (and the file lock) open
+after a run, and one ``dbt build`` is far cheaper than a dbt process per model. Its per-model
+lines ("3 of 41 OK created sql table model ...") are streamed to the caller's progress
+callback, so Airflow's task log shows progress model by model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from workforce.config import Settings
+
+log = logging.getLogger(__name__)
+
+_PROGRESS_LINE = re.compile(r"\b\d+ of \d+ (START|OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class DbtBuildError(RuntimeError):
+    """dbt build failed; the message names every failing model or test."""
+
+
+@dataclass
+class DbtResult:
+    command: list[str]
+    seconds: float
+    nodes: int
+    failures: list[str]
+    warnings: list[str]
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("dbt")
+    if not found:
+        raise DbtBuildError("the dbt command is not installed in this environment (pip install dbt-duckdb)")
+    return found
+
+
+def dbt_environment(settings: Settings) -> dict[str, str]:
+    tmp = settings.data_dir / "tmp" / "duckdb"
+    tmp.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(
+        WORKFORCE_WAREHOUSE_PATH=str(settings.warehouse_path),
+        WORKFORCE_DUCKDB_THREADS=str(settings.duckdb_threads),
+        WORKFORCE_DUCKDB_MEMORY_LIMIT=settings.duckdb_memory_limit,
+        WORKFORCE_DUCKDB_TEMP_DIR=str(tmp),
+        DBT_PROFILES_DIR=str(settings.dbt_project_dir),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DBT_USE_COLORS="false",
+        DBT_PARTIAL_PARSE="true",
+    )
+    # dbt must never see the pseudonymisation key: it has no use for it.
+    env.pop("WORKFORCE_PSEUDONYMISATION_KEY", None)
+    return env
+
+
+def dbt_vars(settings: Settings, month_end: date) -> dict:
+    return {
+        "reporting_month": month_end.strftime("%Y-%m"),
+        "la_code": settings.la_code,
+        "history_months": settings.history_months,
+    }
+
+
+def run_dbt(
+    settings: Settings,
+    args: list[str],
+    month_end: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DbtResult:
+    """Run one dbt command in the project, streaming its progress lines."""
+    say = progress or log.info
+    settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        dbt_executable(), *args,
+        "--project-dir", str(settings.dbt_project_dir),
+        "--target-path", str(settings.dbt_target_dir),
+        "--log-path", str(settings.dbt_log_dir),
+    ]
+    if month_end is not None:
+        command += ["--vars", json.dumps(dbt_vars(settings, month_end))]
+    results_path = settings.dbt_target_dir / "run_results.json"
+    results_path.unlink(missing_ok=True)  # never report a previous run's results
+    started = time.monotonic()
+    tail: list[str] = []
+    with subprocess.Popen(
+        command,
+        cwd=settings.dbt_project_dir,
+        env=dbt_environment(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    ) as proc:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = _ANSI.sub("", raw.rstrip())
+            tail = (tail + [line])[-40:]
+            if _PROGRESS_LINE.search(line) and " START " not in line:
+                say(f"dbt: {line.split('  ', 1)[-1].strip()}")
+            elif "Completed with" in line or line.strip().startswith("Done. PASS="):
+                say(f"dbt: {line.strip()}")
+        code = proc.wait()
+    seconds = time.monotonic() - started
+    failures, warnings, nodes = _read_run_results(results_path)
+    result = DbtResult(command, seconds, nodes, failures, warnings)
+    for w in warnings:
+        log.warning("dbt warning: %s", w)
+    if code != 0:
+        detail = "\n  - ".join(failures) if failures else "\n".join(tail)
+        raise DbtBuildError(f"dbt {' '.join(args)} failed (exit {code}):\n  - {detail}")
+    return result
+
+
+def _read_run_results(path: Path) -> tuple[list[str], list[str], int]:
+    if not path.exists():
+        return [], [], 0
+    data = json.loads(path.read_text(encoding="utf-8"))
+    failures, warnings = [], []
+    for r in data.get("results", []):
+        status = r.get("status")
+        message = [m.strip() for m in (r.get("message") or "").splitlines() if m.strip()]
+        text = f"{r.get('unique_id')}: {status}" + (f" - {' | '.join(message[:4])}" if message else "")
+        if status in ("error", "fail", "runtime error"):
+            failures.append(text)
+        elif status == "warn":
+            warnings.append(text)
+    return failures, warnings, len(data.get("results", []))
+
+
+def build(settings: Settings, month_end: date, progress: Callable[[str], None] | None = None) -> DbtResult:
+    """``dbt build`` of every model and test for the reporting month."""
+    say = progress or log.info
+    say(f"transform: dbt build for reporting month {month_end:%Y-%m}")
+    result = run_dbt(settings, ["build"], month_end, progress=say)
+    say(f"transform: {result.nodes} dbt nodes built and tested in {result.seconds:.1f}s")
+    return result

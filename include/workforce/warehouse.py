@@ -1,0 +1,81 @@
+"""Connections to the pipeline's DuckDB warehouse and the raw tables' shape.
+
+DuckDB allows one read-write process per file and a reader blocks a writer, so every task
+that opens the warehouse does so for as short a time as it can, inside the Airflow pool
+``workforce_warehouse`` (one slot). BI tools never open this file: they read the published copy.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from workforce.config import Settings
+from workforce.contract import DATE, DECIMAL, EXPORTS, INT, ExportSpec
+
+RAW_SCHEMA = "raw"
+MANIFEST_TABLE = f"{RAW_SCHEMA}.load_manifest"
+LINEAGE_COLUMNS = {
+    "_source_file": "VARCHAR",  # path inside the landing folder, e.g. hr_workers/hr_workers_2026-09-30.csv
+    "_extract_date": "DATE",
+    "_row_number": "BIGINT",  # 1-based data row in the file (header excluded)
+}
+_SQL_TYPES = {INT: "BIGINT", DECIMAL: "DOUBLE", DATE: "DATE"}
+
+
+def sql_type(column_type: str) -> str:
+    return _SQL_TYPES.get(column_type, "VARCHAR")
+
+
+def raw_table(spec: ExportSpec) -> str:
+    return f"{RAW_SCHEMA}.{spec.name}"
+
+
+def raw_column_types(spec: ExportSpec) -> dict[str, str]:
+    cols = {c.raw_name: sql_type(c.type) for c in spec.raw_columns}
+    cols.update(LINEAGE_COLUMNS)
+    return cols
+
+
+@contextmanager
+def connect(settings: Settings, *, read_only: bool = False):
+    path: Path = settings.warehouse_path
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}: run the extract step first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = settings.data_dir / "tmp" / "duckdb"
+    tmp.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(
+        str(path),
+        read_only=read_only,
+        config={
+            "memory_limit": settings.duckdb_memory_limit,
+            "threads": settings.duckdb_threads,
+            "temp_directory": str(tmp),
+        },
+    )
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every raw table of the contract (optional exports too, empty until delivered)."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+    for spec in EXPORTS:
+        cols = ", ".join(f'"{name}" {typ}' for name, typ in raw_column_types(spec).items())
+        con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(spec)} ({cols})")
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {MANIFEST_TABLE} (
+            source_file VARCHAR PRIMARY KEY,
+            export_name VARCHAR NOT NULL,
+            extract_date DATE NOT NULL,
+            sha256 VARCHAR NOT NULL,
+            row_count BIGINT NOT NULL,
+            extra_columns VARCHAR,
+            loaded_at TIMESTAMP NOT NULL
+        )"""
+    )
