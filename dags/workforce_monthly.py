@@ -43,7 +43,8 @@ def _on_failure(context) -> None:
 @dag(
     dag_id="workforce_monthly",
     schedule="0 6 3 * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/London"),
+    # Early enough that any month can be rerun by logical date; catchup stays off.
+    start_date=pendulum.datetime(2015, 1, 1, tz="Europe/London"),
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,

@@ -34,17 +34,22 @@ airflow pools set workforce_warehouse 1 "DuckDB warehouse: one writer at a time"
 run_date=$(python -c "import datetime as d,sys; y,m=map(int,sys.argv[1].split('-')); print(d.date(y+m//12, m%12+1, 3))" "$month")
 step "Running DAG workforce_monthly for $month (airflow dags test, logical date $run_date)"
 log="$AIRFLOW_HOME/dags-test-$month.log"
+marker="$AIRFLOW_HOME/.run-started"
+touch "$marker"
 set +e
+# Show the pipeline's own progress (logger airflow.task), task boundaries and errors; all in $log.
 airflow dags test workforce_monthly "$run_date" -c "{\"reporting_month\": \"$month\"}" 2>&1 | tee "$log" \
-  | grep --line-buffered -E "workforce|dbt:|extract|transform|validate|publish|ERROR|Marking run|state=" \
-  | grep --line-buffered -vE "DeprecationWarning|^\s*$"
+  | grep --line-buffered -E "\[airflow\.task\]|DAG TEST\] starting|DagRun Finished|\[error|Traceback|Error:" \
+  | sed -u -E 's/^[0-9T:.-]+Z //; s/^\[info +\] //; s/ +\[airflow\.task\].*$//; s/\[DAG TEST\] starting task_id=([a-z_]+).*/--- task \1/; s/(DagRun Finished).*(state=[a-z]+).*/\1: \2/'
 set -e
-if ! grep -qE "Marking run .*successful|DagRun Finished: .*state=success" "$log"; then
-  echo "The DAG run did not succeed; full log: $log" >&2
+published="$WORKFORCE_DATA_DIR/published"
+csv="$published/$month/scrutiny_workforce_monthly.csv"
+if ! grep -qE "DagRun Finished: .*state=success" "$log" || ! grep -q "end task task_id=publish" "$log" \
+   || [ ! -f "$csv" ] || [ "$csv" -ot "$marker" ]; then
+  echo "The DAG run did not publish $month; full log: $log" >&2
   exit 1
 fi
 
-published="$WORKFORCE_DATA_DIR/published"
 step "Done in $(( $(date +%s) - started ))s. Published for $month:"
 echo "  BI warehouse (DuckDB, open read-only): $published/workforce.duckdb"
 echo "  CSV:     $published/$month/scrutiny_workforce_monthly.csv"

@@ -61,7 +61,7 @@ RATES = (
 )
 RATES_BY_NAME = {r.name: r for r in RATES}
 
-HEADCOUNTS = tuple(c for c in INDICATORS if c.endswith("_headcount")) + ("cases",)
+HEADCOUNTS = tuple(c for c in INDICATORS if c.endswith("_headcount") and c not in RATES_BY_NAME) + ("cases",)
 FTE_VALUES = tuple(
     c for c in INDICATORS if c not in RATES_BY_NAME and c not in HEADCOUNTS
 )

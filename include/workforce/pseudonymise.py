@@ -38,9 +38,12 @@ def is_sample_landing(landing_dir: Path) -> bool:
     if not marker.is_file():
         return False
     try:
-        return bool(json.loads(marker.read_text(encoding="utf-8")).get("synthetic"))
+        content = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+    return isinstance(content, dict) and (
+        content.get("synthetic") is True or content.get("generator") == "workforce.generate"
+    )
 
 
 def resolve_key(settings: Settings) -> bytes:

@@ -34,7 +34,7 @@ def raw_table(spec: ExportSpec) -> str:
 
 
 def raw_column_types(spec: ExportSpec) -> dict[str, str]:
-    cols = {c.raw_name: sql_type(c.type) for c in spec.raw_columns}
+    cols = {c.raw_name: "VARCHAR" if c.age_band else sql_type(c.type) for c in spec.raw_columns}
     cols.update(LINEAGE_COLUMNS)
     return cols
 

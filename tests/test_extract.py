@@ -1,0 +1,168 @@
+"""Extract: contract checks, pseudonymisation at ingest, idempotent loads, clean rejections."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+
+from workforce.config import DEMO_PSEUDONYMISATION_KEY
+from workforce.extract import ExtractError, extract, parse_dates
+from workforce.pseudonymise import PseudonymisationKeyError, Pseudonymiser, age_band, normalise_identifier
+
+MONTH_END = date(2025, 9, 30)
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _table(settings, sql):
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def _latest(landing, export):
+    return sorted((landing / export).glob(f"{export}_*.*"))[-1]
+
+
+def test_loads_every_export_with_manifest(small_settings):
+    report = extract(small_settings, MONTH_END)
+    assert {f.status for f in report.files} == {"loaded"}
+    manifest = _table(small_settings, "select * from raw.load_manifest order by source_file")
+    assert len(manifest) == len(report.files)
+    assert manifest["sha256"].str.match(HEX64).all()
+    assert (manifest["extract_date"] <= pd.Timestamp(MONTH_END)).all()
+    rows = _table(small_settings, "select _source_file, count(*) n from raw.hr_workers group by 1")
+    expected = dict(zip(manifest.source_file, manifest.row_count, strict=True))
+    for source_file, n in zip(rows._source_file, rows.n, strict=True):
+        assert expected[source_file] == n
+
+
+def test_loading_twice_changes_nothing(small_settings):
+    extract(small_settings, MONTH_END)
+    before = _table(small_settings, "select * from raw.hr_workers order by _source_file, _row_number")
+    manifest_before = _table(small_settings, "select * from raw.load_manifest order by source_file")
+    report = extract(small_settings, MONTH_END)
+    assert {f.status for f in report.files} == {"unchanged"}
+    after = _table(small_settings, "select * from raw.hr_workers order by _source_file, _row_number")
+    pd.testing.assert_frame_equal(before, after)
+    pd.testing.assert_frame_equal(manifest_before, _table(small_settings, "select * from raw.load_manifest order by source_file"))
+
+
+def test_changed_file_replaces_its_own_rows(small_settings, small_landing):
+    extract(small_settings, MONTH_END)
+    path = _latest(small_landing, "hr_teams")
+    if path.suffix == ".xlsx":
+        frame = pd.read_excel(path, dtype=str)
+        frame = frame.iloc[:-1]
+        frame.to_excel(path, index=False)
+    else:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        path.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    report = extract(small_settings, MONTH_END)
+    statuses = {f.source_file: f.status for f in report.files}
+    rel = f"hr_teams/{path.name}"
+    assert statuses[rel] == "replaced"
+    n = _table(small_settings, f"select count(*) n from raw.hr_teams where _source_file = '{rel}'").n[0]
+    assert n == len(pd.read_excel(path)) if path.suffix == ".xlsx" else n == len(path.read_text().splitlines()) - 1
+
+
+def test_no_identity_passes_ingest(small_settings, small_landing):
+    extract(small_settings, MONTH_END)
+    workers = _table(small_settings, "select * from raw.hr_workers")
+    assert "full_name" not in workers.columns and "date_of_birth" not in workers.columns
+    assert "employee_id" not in workers.columns and "swe_registration" not in workers.columns
+    for col in ("employee_key", "person_key"):
+        assert workers[col].str.match(HEX64).all()
+    assert set(workers["age_band"].dropna()) <= {"Under 25", "25-29", "30-39", "40-49", "50-54", "55-59", "60+"}
+    raw_hr = pd.read_csv(_latest(small_landing, "hr_workers"), dtype=str)
+    identifiers = set(raw_hr.employee_id) | set(raw_hr.swe_registration) | set(raw_hr.full_name)
+    con = duckdb.connect(str(small_settings.warehouse_path), read_only=True)
+    try:
+        for table in ("hr_workers", "agency_assignments", "ssd_professionals", "ssd_involvements", "payroll_lines"):
+            frame = con.execute(f"select * from raw.{table}").df().astype(str)
+            found = identifiers & set(frame.stack().unique())
+            assert not found, f"raw.{table} holds identifiers in clear: {sorted(found)[:3]}"
+    finally:
+        con.close()
+    children = _table(small_settings, "select invo_child_key from raw.ssd_involvements")
+    assert children.invo_child_key.str.match(HEX64).all()
+
+
+def test_missing_required_column_is_rejected_naming_file_and_column(small_settings, small_landing):
+    extract(small_settings, MONTH_END)
+    before = _table(small_settings, "select count(*) n from raw.hr_workers").n[0]
+    path = _latest(small_landing, "agency_assignments")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns=["fte"])
+    frame.to_csv(path, index=False)
+    with pytest.raises(ExtractError) as err:
+        extract(small_settings, MONTH_END)
+    message = str(err.value)
+    assert f"agency_assignments/{path.name}" in message and "'fte'" in message
+    assert "nothing was loaded" in message
+    assert _table(small_settings, "select count(*) n from raw.hr_workers").n[0] == before
+
+
+def test_bad_type_is_rejected_without_echoing_personal_data(small_settings, small_landing):
+    path = _latest(small_landing, "hr_workers")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[3, "fte"] = "full"
+    frame.loc[5, "date_of_birth"] = "31/02/1980"
+    frame.to_csv(path, index=False)
+    with pytest.raises(ExtractError) as err:
+        extract(small_settings, MONTH_END)
+    message = str(err.value)
+    assert "column 'fte' is not a number in data row(s) [4]" in message or "date_of_birth" in message
+    assert "31/02/1980" not in message
+    assert not small_settings.warehouse_path.exists() or _table(
+        small_settings, "select count(*) n from raw.load_manifest"
+    ).n[0] == 0
+
+
+def test_missing_required_export_is_named(small_settings, small_landing):
+    for f in (small_landing / "ssd_involvements").iterdir():
+        f.unlink()
+    with pytest.raises(ExtractError, match="required export 'ssd_involvements' has no file"):
+        extract(small_settings, MONTH_END)
+
+
+def test_real_exports_need_a_real_key(small_settings, small_landing):
+    from dataclasses import replace
+
+    (small_landing / "SAMPLE_DATA.json").unlink()
+    with pytest.raises(PseudonymisationKeyError, match="not set"):
+        extract(small_settings, MONTH_END)
+    with pytest.raises(PseudonymisationKeyError, match="demo key"):
+        extract(replace(small_settings, pseudonymisation_key=DEMO_PSEUDONYMISATION_KEY), MONTH_END)
+    with pytest.raises(PseudonymisationKeyError, match="too short"):
+        extract(replace(small_settings, pseudonymisation_key="short"), MONTH_END)
+    report = extract(replace(small_settings, pseudonymisation_key="k" * 40), MONTH_END)
+    assert report.files
+
+
+def test_pseudonyms_are_keyed_normalised_and_per_kind():
+    a, b = Pseudonymiser(b"a" * 32), Pseudonymiser(b"b" * 32)
+    assert a.pseudonym("staff", "sw 123456") == a.pseudonym("staff", "SW123456")
+    assert a.pseudonym("staff", "SW123456") != b.pseudonym("staff", "SW123456")
+    assert a.pseudonym("staff", "X1") != a.pseudonym("child", "X1")
+    assert a.pseudonym("staff", "  ") is None
+    assert "aaaa" not in repr(a)
+    assert normalise_identifier(" sw\t12 34 ") == "SW1234"
+
+
+@pytest.mark.parametrize(
+    ("dob", "band"),
+    [(date(2001, 10, 1), "Under 25"), (date(2000, 9, 30), "25-29"), (date(1965, 9, 30), "60+"), (None, None)],
+)
+def test_age_band_at_extract_date(dob, band):
+    assert age_band(dob, date(2025, 9, 30)) == band
+
+
+def test_dates_accept_iso_and_xlsx_midnight_only():
+    parsed = parse_dates(pd.Series(["2025-01-31", "2025-01-31 00:00:00", "31/01/2025", None], dtype="string"))
+    assert parsed.tolist()[:2] == [date(2025, 1, 31), date(2025, 1, 31)]
+    assert parsed.iloc[2] is None and parsed.iloc[3] is None
