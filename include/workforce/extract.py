@@ -36,13 +36,12 @@ from workforce.contract import (
     ExportSpec,
 )
 from workforce.pseudonymise import Pseudonymiser, age_band, resolve_key
-from workforce.warehouse import MANIFEST_TABLE, connect, ensure_raw_schema, raw_table
+from workforce.warehouse import MANIFEST_TABLE, connect, ensure_raw_schema, raw_column_types, raw_table
 
 log = logging.getLogger(__name__)
 
 FILE_NAME = re.compile(r"^(?P<export>[a-z_]+)_(?P<date>\d{4}-\d{2}-\d{2})\.(?P<ext>csv|xlsx)$", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_XLSX_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00$")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_REPORTED_ERRORS = 5
 
@@ -163,7 +162,10 @@ def read_file(lf: LandingFile) -> pd.DataFrame:
     except (pd.errors.ParserError, ValueError, OSError, KeyError) as exc:
         raise FileRejected(lf.source_file, f"cannot be read as {lf.path.suffix[1:].upper()}: {exc}") from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
-    return frame.map(_cell_text).astype(object)
+    if lf.is_xlsx:  # typed cells (dates, numbers): convert one by one; XLSX exports are small
+        return frame.map(_cell_text).astype("string")
+    text = frame.astype("string").apply(lambda col: col.str.strip())
+    return text.mask(text == "")
 
 
 def _cell_text(value) -> str | None:
@@ -198,11 +200,10 @@ def _reject_bad(lf: LandingFile, spec_col, source: pd.Series, bad: pd.Series, ex
 
 
 def parse_dates(series: pd.Series) -> pd.Series:
-    text = series.str.replace(_XLSX_MIDNIGHT, r"\1", regex=True)
-    iso = text.where(text.str.match(_ISO_DATE).fillna(False))
-    return pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce").dt.date.astype(object).where(
-        iso.notna(), None
-    )
+    """ISO dates (an XLSX cell's midnight time tolerated) -> datetime64; anything else -> NaT."""
+    text = series.astype("string").str.removesuffix(" 00:00:00")
+    iso = text.where(text.str.len().eq(10) & text.str.match(_ISO_DATE).fillna(False))
+    return pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
 
 
 def type_frame(lf: LandingFile, frame: pd.DataFrame, pseudonymiser: Pseudonymiser) -> tuple[pd.DataFrame, list[str]]:
@@ -222,16 +223,19 @@ def type_frame(lf: LandingFile, frame: pd.DataFrame, pseudonymiser: Pseudonymise
     for col in spec.columns:
         if col.drop:
             continue  # names are never read past this point
-        source = frame[col.name] if col.name in frame.columns else pd.Series([None] * len(frame), dtype=object)
-        source = source.astype(object).where(source.notna(), None)
-        text = source.astype("string")
+        if col.name in frame.columns:
+            text = frame[col.name].astype("string")
+        else:
+            text = pd.Series(pd.NA, index=frame.index, dtype="string")
         if col.pseudonym:
             out[col.raw_name] = pseudonymiser.series(col.pseudonym, text)
         elif col.age_band:
             dob = parse_dates(text)
             _reject_bad(lf, col, text, _bad_rows(text, dob), "a date (YYYY-MM-DD)")
             out[col.raw_name] = pd.Series(
-                [age_band(d, lf.extract_date) for d in dob], index=frame.index, dtype="string"
+                [age_band(d.date() if not pd.isna(d) else None, lf.extract_date) for d in dob],
+                index=frame.index,
+                dtype="string",
             )
         elif col.type == DATE:
             parsed = parse_dates(text)
@@ -321,7 +325,9 @@ def extract(
                 con.execute(f"DELETE FROM {table} WHERE _source_file = ?", [lf.source_file])
                 con.register("incoming", typed)
                 cols = ", ".join(f'"{c}"' for c in typed.columns)
-                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
+                types = raw_column_types(lf.export)
+                values = ", ".join(f'CAST("{c}" AS {types[c]})' for c in typed.columns)
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {values} FROM incoming")
                 con.unregister("incoming")
                 con.execute(
                     f"INSERT OR REPLACE INTO {MANIFEST_TABLE} VALUES (?, ?, ?, ?, ?, ?, current_timestamp)",

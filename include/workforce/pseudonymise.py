@@ -86,6 +86,7 @@ class Pseudonymiser:
     def __init__(self, key: bytes):
         if not key:
             raise PseudonymisationKeyError("empty pseudonymisation key")
+        self._cache: dict[tuple[str, str], str | None] = {}  # monthly extracts repeat most values
         self._subkeys = {
             kind: hmac.new(key, f"workforce-pseudonym-v1:{kind}".encode(), hashlib.sha256).digest()
             for kind in KINDS
@@ -109,7 +110,13 @@ class Pseudonymiser:
     def series(self, kind: str, values: pd.Series) -> pd.Series:
         """Pseudonymise a column, hashing each distinct value once."""
         uniques: Iterable = values.dropna().unique()
-        mapping = {v: self.pseudonym(kind, v) for v in uniques}
+        cache = self._cache
+        mapping = {}
+        for v in uniques:
+            key = (kind, v)
+            if key not in cache:
+                cache[key] = self.pseudonym(kind, v)
+            mapping[v] = cache[key]
         return values.map(mapping).astype("string")
 
 
