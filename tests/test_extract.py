@@ -163,6 +163,6 @@ def test_age_band_at_extract_date(dob, band):
 
 
 def test_dates_accept_iso_and_xlsx_midnight_only():
-    parsed = parse_dates(pd.Series(["2025-01-31", "2025-01-31 00:00:00", "31/01/2025", None], dtype="string"))
-    assert parsed.tolist()[:2] == [date(2025, 1, 31), date(2025, 1, 31)]
-    assert parsed.iloc[2] is None and parsed.iloc[3] is None
+    parsed = parse_dates(pd.Series(["2025-01-31", "2025-01-31 00:00:00", "31/01/2025", None, "2025-02-30"], dtype="string"))
+    assert parsed.dt.date.tolist()[:2] == [date(2025, 1, 31), date(2025, 1, 31)]
+    assert parsed.iloc[2:].isna().all()
