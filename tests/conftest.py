@@ -12,7 +12,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from workforce.config import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]

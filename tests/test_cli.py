@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from workforce.cli import main
 
 
@@ -17,10 +18,12 @@ def test_help_lists_commands(capsys):
     assert "generate" in out and "run" in out
 
 
-def test_bad_month_is_a_clear_error(capsys, tmp_path, monkeypatch):
+@pytest.mark.parametrize("month", ["2026-13", "2026-9", "26-09", "September", "2026-09-30"])
+def test_bad_month_is_a_clear_error(month, capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(tmp_path))
-    assert main(["run", "--month", "2026-13"]) == 1
+    assert main(["run", "--month", month]) == 1
     assert "reporting month must look like YYYY-MM" in capsys.readouterr().err
+    assert not (tmp_path / "published").exists()
 
 
 def test_bad_config_is_a_clear_error(capsys, monkeypatch):

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import yaml
 from conftest import ROOT
-
 from workforce.contract import EXPORTS
 from workforce.indicators import PUBLISHED_COLUMNS
 from workforce.warehouse import raw_column_types
@@ -61,6 +60,7 @@ def test_unit_tests_cover_the_issue_edge_cases():
     for path in (DBT / "models").rglob("*.yml"):
         names += [u["name"] for u in _yaml(path).get("unit_tests", []) or []]
     text = " ".join(names)
-    for case in ("leaver_on_month_end", "internal_move", "starters_leavers", "two_posts", "agency_workers_are_never_in_post",
-                 "close_cases_on_month_end", "caseloads_match_workers", "straddling_the_window_edge"):
+    cases = ("leaver_on_month_end", "internal_move", "starters_leavers", "two_posts", "agency_workers_are_never_in_post",
+             "close_cases_on_month_end", "caseloads_match_workers", "straddling_the_window_edge")
+    for case in cases:
         assert case in text, case

@@ -8,7 +8,6 @@ from datetime import date
 import duckdb
 import pandas as pd
 import pytest
-
 from workforce.config import DEMO_PSEUDONYMISATION_KEY
 from workforce.extract import ExtractError, extract, parse_dates
 from workforce.pseudonymise import PseudonymisationKeyError, Pseudonymiser, age_band, normalise_identifier
@@ -50,7 +49,8 @@ def test_loading_twice_changes_nothing(small_settings):
     assert {f.status for f in report.files} == {"unchanged"}
     after = _table(small_settings, "select * from raw.hr_workers order by _source_file, _row_number")
     pd.testing.assert_frame_equal(before, after)
-    pd.testing.assert_frame_equal(manifest_before, _table(small_settings, "select * from raw.load_manifest order by source_file"))
+    manifest_after = _table(small_settings, "select * from raw.load_manifest order by source_file")
+    pd.testing.assert_frame_equal(manifest_before, manifest_after)
 
 
 def test_changed_file_replaces_its_own_rows(small_settings, small_landing):
@@ -163,6 +163,7 @@ def test_age_band_at_extract_date(dob, band):
 
 
 def test_dates_accept_iso_and_xlsx_midnight_only():
-    parsed = parse_dates(pd.Series(["2025-01-31", "2025-01-31 00:00:00", "31/01/2025", None, "2025-02-30"], dtype="string"))
+    cells = ["2025-01-31", "2025-01-31 00:00:00", "31/01/2025", None, "2025-02-30"]
+    parsed = parse_dates(pd.Series(cells, dtype="string"))
     assert parsed.dt.date.tolist()[:2] == [date(2025, 1, 31), date(2025, 1, 31)]
     assert parsed.iloc[2:].isna().all()

@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 import reference_metrics
 from conftest import DEFAULT_MONTH, SMALL_MONTH
-
 from workforce.extract import ExtractError
 from workforce.indicators import INDICATORS, PUBLISHED_COLUMNS, RATES_BY_NAME, status_column
 from workforce.pipeline import run_month

@@ -102,10 +102,9 @@ class ExtractReport:
 
 def month_end_of(month: str) -> date:
     """``YYYY-MM`` -> last calendar day of that month, with a clear error for bad input."""
-    try:
-        start = datetime.strptime(month, "%Y-%m").date()
-    except (TypeError, ValueError):
-        raise ValueError(f"reporting month must look like YYYY-MM, got {month!r}") from None
+    if not isinstance(month, str) or not _PERIOD.match(month):
+        raise ValueError(f"reporting month must look like YYYY-MM (e.g. 2026-09), got {month!r}")
+    start = datetime.strptime(month, "%Y-%m").date()
     return (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
 
 

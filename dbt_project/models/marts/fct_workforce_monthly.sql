@@ -21,9 +21,14 @@ areas as (
 ),
 
 grid as (
-    select month_end, 'All' as service_area from month_ends
+    select
+        month_end,
+        'All' as service_area
+    from month_ends
     union all
-    select month_ends.month_end, areas.service_area
+    select
+        month_ends.month_end,
+        areas.service_area
     from month_ends
     cross join areas
 ),
@@ -116,7 +121,10 @@ final as (
         coalesce(caseloads.case_holders_fte, 0) as case_holders_fte,
         coalesce(unmatched.cases_unmatched, 0) as cases_unmatched,
         coalesce(sickness.working_days_lost_fte, 0) as working_days_lost_fte,
-        (select bool_and(is_available) from availability where export_name = 'hr_absences') as has_absence_export
+        (
+            select bool_and(is_available) from availability
+            where export_name = 'hr_absences'
+        ) as has_absence_export
     from grid
     left join in_post using (month_end, service_area)
     left join starters using (month_end, service_area)

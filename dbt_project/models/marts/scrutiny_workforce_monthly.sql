@@ -33,32 +33,32 @@ with facts as (
 parts as (
     select
         *,
-        {%- for name, numerator, denominator, multiplier in rates %}
+    {%- for name, numerator, denominator, multiplier in rates %}
         {{ denominator }} as {{ name }}__denominator,
         case
             when {{ denominator }} > 0 then {{ numerator }} / ({{ denominator }}) * {{ multiplier }}
         end as {{ name }}__value{{ ',' if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from facts
 ),
 
 statused as (
     select
         *,
-        {%- for name in indicators %}
+    {%- for name in indicators %}
         {%- if name in needs_absences or name in rate_names %}
-        case
-            {%- if name in needs_absences %}
-            when not coalesce(has_absence_export, false) then 'x'
-            {%- endif %}
-            {%- if name in rate_names %}
-            when {{ name }}__value is null then 'z'
-            {%- endif %}
-        end
+            case
+                {%- if name in needs_absences %}
+                    when not coalesce(has_absence_export, false) then 'x'
+                {%- endif %}
+                {%- if name in rate_names %}
+                    when {{ name }}__value is null then 'z'
+                {%- endif %}
+            end
         {%- else %}
-        cast(null as varchar)
+            cast(null as varchar)
         {%- endif %} as {{ name }}_status{{ ',' if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from parts
 ),
 
@@ -68,13 +68,15 @@ final as (
         month_end,
         service_area,
         {%- for name in indicators %}
-        case when {{ name }}_status is null then
-            {%- if name in rate_names %} round({{ name }}__value, 1)
-            {%- elif name in counts %} cast({{ name }} as bigint)
-            {%- else %} round({{ name }}, 2)
-            {%- endif %}
-        end as {{ name }},
-        {{ name }}_status,
+            case
+                when {{ name }}_status is null
+                    then
+                        {%- if name in rate_names %} round({{ name }}__value, 1)
+                {%- elif name in counts %} cast({{ name }} as bigint)
+                {%- else %} round({{ name }}, 2)
+                {%- endif %}
+            end as {{ name }},
+            {{ name }}_status,
         {%- endfor %}
         round(agency_rate_fte__denominator, 2) as agency_rate_fte_denominator,
         cast(agency_rate_headcount__denominator as bigint) as agency_rate_headcount_denominator,
@@ -85,4 +87,4 @@ final as (
 )
 
 select * from final
-order by month_end, service_area = 'All' desc, service_area
+order by month_end asc, service_area = 'All' desc, service_area

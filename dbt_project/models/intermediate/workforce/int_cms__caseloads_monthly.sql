@@ -12,7 +12,7 @@ involvements as (
     select * from {{ ref('stg_cms__involvements') }}
     where professional_role in (
         {%- for role in var('allocated_case_worker_roles') %}
-        '{{ role | upper | trim }}'{{ ',' if not loop.last }}
+            '{{ role | upper | trim }}'{{ ',' if not loop.last }}
         {%- endfor %}
     )
 ),
@@ -40,16 +40,30 @@ open_allocations as (
 ),
 
 workers_at_month_end as (
-    select month_end, person_key, fte, team_code, service_area, 0 as source_rank from in_post
+    select
+        month_end,
+        person_key,
+        fte,
+        team_code,
+        service_area,
+        0 as source_rank
+    from in_post
     union all
-    select month_end, person_key, fte, team_code, service_area, 1 as source_rank from agency
+    select
+        month_end,
+        person_key,
+        fte,
+        team_code,
+        service_area,
+        1 as source_rank
+    from agency
 ),
 
 ranked_posts as (
     select
         *,
         row_number() over (
-            partition by month_end, person_key order by source_rank, fte desc, team_code
+            partition by month_end, person_key order by source_rank asc, fte desc, team_code asc
         ) as post_rank
     from workers_at_month_end
 ),
@@ -66,7 +80,11 @@ people_at_month_end as (
 ),
 
 employee_numbers_at_month_end as (
-    select distinct month_end, employee_key, person_key from in_post
+    select distinct
+        month_end,
+        employee_key,
+        person_key
+    from in_post
 ),
 
 allocations_matched as (

@@ -34,7 +34,7 @@ episode_spell as (
                 (spells.spell_start_date > sickness.start_date),
                 case when spells.spell_start_date <= sickness.start_date then spells.spell_start_date end desc,
                 spells.spell_start_date,
-                spells.spell_id
+                spells.spell_id asc
         ) as spell_rank
     from sickness
     inner join spells on sickness.employee_key = spells.employee_key
