@@ -60,7 +60,9 @@ def test_unit_tests_cover_the_issue_edge_cases():
     for path in (DBT / "models").rglob("*.yml"):
         names += [u["name"] for u in _yaml(path).get("unit_tests", []) or []]
     text = " ".join(names)
-    cases = ("leaver_on_month_end", "internal_move", "starters_leavers", "two_posts", "agency_workers_are_never_in_post",
-             "close_cases_on_month_end", "caseloads_match_workers", "straddling_the_window_edge")
+    cases = (
+        "leaver_on_month_end", "internal_move", "starters_leavers", "two_posts", "agency_workers_are_never_in_post",
+        "close_cases_on_month_end", "caseloads_match_workers", "straddling_the_window_edge",
+    )
     for case in cases:
         assert case in text, case

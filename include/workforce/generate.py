@@ -257,7 +257,7 @@ class _Post:
 class _Person:
     __slots__ = ("key", "swe", "first", "last", "dob", "gender", "eth", "overseas",
                  "emp_id", "open", "service_start", "origin", "spells", "left_on", "la",
-                 "agency", "assignments", "converted", "two_post", "prof_id", "swe_style")
+                 "assignments", "prof_id", "swe_style")
 
     def __init__(self, key):
         self.key = key
@@ -266,9 +266,6 @@ class _Person:
         self.assignments: list[_Assign] = []
         self.left_on: int | None = None
         self.la = False
-        self.agency = False
-        self.converted = False
-        self.two_post = False
         self.emp_id = ""
         self.service_start = 0
         self.origin: int | None = None
@@ -319,14 +316,14 @@ class _Council:
         self.spells: list[_Spell] = []
         self.assigns: list[_Assign] = []
         self.active: dict[int, _Person] = {}  # LA people in post, by key
-        self.events: dict[int, list] = {}  # month -> [(day, order, kind, spell)]
+        self.events: dict[int, list] = {}  # month -> [(day, kind, spell)]
         self.used_numbers: set[str] = set()
         self.leaver_pool: list[_Person] = []
         self.agency_pool: list[_Person] = []  # agency workers not currently engaged
         self.n_returners = 0
         self.n_converts = 0
         self.n_overseas = 0
-        self.counter = {"post": 0}
+        self.n_posts = 0
         self.ch = {name: _Choice(pairs) for name, pairs in (
             ("eth", ETHNICITY_MAIN), ("eth_os", ETHNICITY_OVERSEAS), ("gender", GENDER),
             ("reason", LEAVING_REASON), ("dest", DESTINATION), ("origin", ORIGIN_EXPERIENCED),
@@ -417,8 +414,8 @@ class _Council:
                 post.ap_cases = role == 4 and self.u() < 0.45
 
     def new_post(self, team, role, grade, budget, since) -> _Post:
-        self.counter["post"] += 1
-        post = _Post(f"PST{self.counter['post']:05d}", team, role, grade, budget, since)
+        self.n_posts += 1
+        post = _Post(f"PST{self.n_posts:05d}", team, role, grade, budget, since)
         self.posts.append(post)
         return post
 
@@ -578,14 +575,14 @@ class _Council:
         for main, extra in two_post:
             grade = "SSW" if main.grade == "SSW" else "SW"
             p = initial(grade, main, main.team, main.role, min(main.budget, 0.6), "PERMANENT")
-            p.two_post = True
             self.open_spell(p, extra, extra.team, 6, grade, "PERMANENT", 0.4,
                             min(h0 - 1, p.open[0].start + self.randint(30, 400)))
-        for post in fill_mgmt + fill_prac:
+        for i, post in enumerate(fill_mgmt + fill_prac):
             grade = post.grade
             if grade == "SW":
                 grade = "ASYE" if self.u() < 0.12 else "SW"
-            contract_type = "FIXED_TERM" if self.u() < 0.05 else "PERMANENT"
+            fixed = self.u() < 0.05 or i in (len(fill_mgmt), len(fill_mgmt) + 1)
+            contract_type = "FIXED_TERM" if fixed else "PERMANENT"
             initial(grade, post, post.team, post.role, self.fte_for(post), contract_type)
         case_teams = [t for t in self.teams if t.cases]
         for _ in range(n_casual):
@@ -598,7 +595,7 @@ class _Council:
                 post.vacant_since = h0 - self.randint(0, 400)
 
         # agency workers engaged at the start
-        cover = [0.0, 0.97 * self.vacancy_fte(h0)]
+        cover = [0.0, 0.97 * self.vacancy_fte(h0), 0.0]
         for _ in range(self.cfg.agency_workers):
             self.start_assignment(h0 - self.randint(1, 420), mid_history=False, cover_budget=cover)
         for a in self.assigns:
@@ -618,6 +615,9 @@ class _Council:
 
     def start_assignment(self, start: int, mid_history: bool = True,
                          cover_budget: list[float] | None = None) -> _Assign:
+        """Engage an agency worker. ``cover_budget`` is [FTE covering vacancies, the most that
+        may (a little under the vacant FTE), all agency FTE]: about 78% of agency FTE covers
+        vacancies, as in DfE's figures for counties, and never more than is vacant."""
         # who: a returning locum or someone new
         person = None
         if mid_history and self.agency_pool and self.u() < 0.1:
@@ -630,9 +630,14 @@ class _Council:
         fte = 1.0 if self.u() < 0.86 else self.pick((0.8, 0.8, 0.6, 0.5))
         vacant = [p for p in self.posts if not p.removed and p.since <= start and not p.holders
                   and p.agency is None and p.role != 1]
-        can_cover = cover_budget is None or cover_budget[0] + fte <= cover_budget[1]
+        if cover_budget is None:
+            can_cover = self.u() < 0.8
+        else:
+            share = cover_budget[0] / cover_budget[2] if cover_budget[2] else 0.0
+            can_cover = cover_budget[0] + fte <= cover_budget[1] and (
+                share < 0.78 or self.u() < 0.1)
         post, cover = None, False
-        if can_cover and self.u() < 0.9:
+        if can_cover:
             cover = True
             if vacant and self.u() < 0.92:
                 post = self.pick(vacant)
@@ -651,9 +656,9 @@ class _Council:
                     cover=cover, rate=round(rate[0] + (rate[1] - rate[0]) * self.u(), 1))
         if post is not None:
             post.agency = a
-        if cover_budget is not None and cover:
-            cover_budget[0] += fte
-        person.agency = True
+        if cover_budget is not None:
+            cover_budget[0] += fte if cover else 0.0
+            cover_budget[2] += fte
         person.assignments.append(a)
         self.assigns.append(a)
         return a
@@ -760,7 +765,8 @@ class _Council:
             active = self.agency_active()
             want = int(round(cfg.agency_workers + self.rng.normal(0, 1.5)))
             if len(active) < want:
-                cover = [sum(a.fte for a in active if a.cover), 0.97 * self.vacancy_fte(me)]
+                cover = [sum(a.fte for a in active if a.cover), 0.97 * self.vacancy_fte(me),
+                         sum(a.fte for a in active)]
                 for _ in range(want - len(active)):
                     self.start_assignment(self.randint(ms, me), cover_budget=cover)
 
@@ -842,7 +848,6 @@ class _Council:
         post = self.new_post(self.pick(fost), 6, "SW", 0.4, day)  # an additional funded post
         self.open_spell(p, post, post.team, 6, p.open[0].grade, "PERMANENT",
                         round(min(0.4, 1 - p.open[0].fte), 1), day)
-        p.two_post = True
         busy.add(p.key)
 
     def change_establishment(self, kind: str, ms: int, me: int) -> None:
@@ -912,7 +917,6 @@ class _Council:
                 day = max(day, ms + gap + 1)
                 self.end_assignment(a, day - 1 - gap)
                 p = a.person
-                p.converted = True
                 origin = 5
                 self.n_converts += 1
                 if a.post is not None and not a.post.holders and not a.post.removed \
@@ -1579,7 +1583,7 @@ def _build_tables(c: _Council, sim: dict) -> tuple[dict[str, _Table], Callable[[
             continue
         primary = "RETIREMENT" if s.reason == 5 else c.ch["exit"](float(rng.random()))
         others = [r for r in contract.EXIT_REASONS if r != primary and r != "RETIREMENT"]
-        n_other = int(rng.choice(3, p=(0.35, 0.4, 0.25)))
+        n_other = int(rng.choice(4, p=(0.3, 0.35, 0.25, 0.1)))
         picked = sorted(rng.choice(len(others), size=n_other, replace=False).tolist())
         interview = max(s.leaving - int(rng.integers(0, 22)), s.start)
         would = rng.random()
