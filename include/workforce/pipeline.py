@@ -16,7 +16,7 @@ from datetime import date
 
 from workforce.config import Settings, load_settings
 from workforce.extract import ExtractReport, extract, month_end_of
-from workforce.publish import PublishReport, publish, read_mart_month, stage
+from workforce.publish import PUBLISHED_TABLES, TABLE, PublishReport, publish, read_mart_month, stage
 
 log = logging.getLogger(__name__)
 
@@ -51,21 +51,31 @@ def step_validate(month: str, settings: Settings | None = None, progress: Progre
     say = progress or log.info
     month_end = month_end_of(month)
     results = quality.validate_raw_exports(settings.warehouse_path, month_end, settings.expectations_dir)
-    mart = read_mart_month(settings, month_end)
-    results.append(quality.validate_published(mart, settings.expectations_dir))
+    frames = read_mart_month(settings, month_end)
+    suites = set(quality.list_suites(settings.expectations_dir))
+    for table in PUBLISHED_TABLES:
+        if table.name == TABLE:
+            results.append(quality.validate_published(frames[table.name], settings.expectations_dir))
+        elif table.suite in suites:
+            results.append(quality.validate_dataframe(
+                frames[table.name], table.suite, settings.expectations_dir, f"published {table.name} {month}"
+            ))
+        else:
+            raise RuntimeError(f"published table {table.name} has no suite {table.suite} (expectations/)")
     out_dir = settings.quality_dir / month
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = quality.results_to_rows(results, run_id=f"{month}")
+    check_rows = quality.results_to_rows(results, run_id=f"{month}")
     (out_dir / "validation_results.json").write_text(
-        json.dumps(rows, indent=1, default=str), encoding="utf-8"
+        json.dumps(check_rows, indent=1, default=str), encoding="utf-8"
     )
-    checks = len(rows)
-    failed = [r for r in rows if not r["success"]]
+    checks = len(check_rows)
+    failed = [r for r in check_rows if not r["success"]]
     say(f"validate: {len(results)} suites, {checks} checks, {len(failed)} not met; results in {out_dir}")
     quality.raise_on_failure(results)  # a failed critical check stops the run here
-    path = stage(settings, month, mart)
-    say(f"validate: {len(mart)} validated rows staged for publish")
-    return {"suites": len(results), "checks": checks, "not_met": len(failed), "staged": str(path)}
+    paths = stage(settings, month, frames)
+    rows = sum(len(df) for df in frames.values())
+    say(f"validate: {rows} validated rows of {len(frames)} table(s) staged for publish")
+    return {"suites": len(results), "checks": checks, "not_met": len(failed), "staged": [str(p) for p in paths]}
 
 
 def step_publish(month: str, settings: Settings | None = None, progress: Progress | None = None) -> PublishReport:

@@ -29,13 +29,36 @@ import duckdb
 import pandas as pd
 
 from workforce.config import Settings
-from workforce.indicators import KEY_COLUMNS, PUBLISHED_COLUMNS
+from workforce.indicators import PUBLISHED_COLUMNS
 from workforce.warehouse import connect
 
 log = logging.getLogger(__name__)
 
 TABLE = "scrutiny_workforce_monthly"
 MART = f"marts.{TABLE}"
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """A mart published to BI tools. Monthly tables publish the reporting month's rows (the BI
+    file holds every published month); others publish the whole table as of the latest run."""
+
+    name: str
+    monthly: bool = True
+    columns: tuple[str, ...] | None = None  # the required column order, where fixed
+
+    @property
+    def mart(self) -> str:
+        return f"marts.{self.name}"
+
+    @property
+    def suite(self) -> str:
+        return f"published_{self.name}"
+
+
+PUBLISHED_TABLES: tuple[PublishedTable, ...] = (
+    PublishedTable(TABLE, monthly=True, columns=PUBLISHED_COLUMNS),
+)
 #: DuckDB 2.0 writes a format older readers (many BI drivers) cannot open; write a v1.4 one.
 BI_STORAGE_VERSION = "v1.4.0"
 #: Cells starting with these are read as formulas by spreadsheet software.
@@ -57,31 +80,40 @@ class PublishReport:
     csv_sha256: str
 
 
-def read_mart_month(settings: Settings, month_end: date) -> pd.DataFrame:
-    """The reporting month's rows of the mart, from a short read-only connection."""
+def read_mart_month(settings: Settings, month_end: date) -> dict[str, pd.DataFrame]:
+    """Every published table's rows for the reporting month, from one short read-only connection."""
+    frames: dict[str, pd.DataFrame] = {}
     with connect(settings, read_only=True) as con:
-        df = con.execute(
-            f"SELECT * FROM {MART} WHERE month_end = ? ORDER BY service_area <> 'All', service_area",
-            [month_end],
-        ).df()
-    if df.empty:
-        raise PublishError(f"{MART} has no rows for {month_end}: did the transform step run for this month?")
-    missing = [c for c in PUBLISHED_COLUMNS if c not in df.columns]
-    if missing:
-        raise PublishError(f"{MART} lacks published column(s) {missing}")
-    return df[list(PUBLISHED_COLUMNS)]
+        for table in PUBLISHED_TABLES:
+            where = "WHERE month_end = ?" if table.monthly else ""
+            order = "ORDER BY month_end, service_area <> 'All', service_area" if table.monthly else "ORDER BY ALL"
+            df = con.execute(f"SELECT * FROM {table.mart} {where} {order}", [month_end] if table.monthly else []).df()
+            if df.empty and table.monthly:
+                raise PublishError(
+                    f"{table.mart} has no rows for {month_end}: did the transform step run for this month?"
+                )
+            if table.columns:
+                missing = [c for c in table.columns if c not in df.columns]
+                if missing:
+                    raise PublishError(f"{table.mart} lacks published column(s) {missing}")
+                df = df[list(table.columns)]
+            frames[table.name] = df
+    return frames
 
 
-def staged_path(settings: Settings, month: str) -> Path:
-    return settings.data_dir / "staged" / month / f"{TABLE}.parquet"
+def staged_path(settings: Settings, month: str, table: str = TABLE) -> Path:
+    return settings.data_dir / "staged" / month / f"{table}.parquet"
 
 
-def stage(settings: Settings, month: str, df: pd.DataFrame) -> Path:
+def stage(settings: Settings, month: str, frames: dict[str, pd.DataFrame]) -> list[Path]:
     """Keep the validated rows for publish (atomically, like every other write)."""
-    path = staged_path(settings, month)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
-    return path
+    paths = []
+    for name, df in frames.items():
+        path = staged_path(settings, month, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
+        paths.append(path)
+    return paths
 
 
 def _atomic_write(final: Path, write: Callable[[Path], None]) -> None:
@@ -111,8 +143,8 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
     neutralise_formulas(df).to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n")
 
 
-def _build_bi_warehouse(published_dir: Path, final: Path) -> list[str]:
-    """Rebuild the BI file from every month's published Parquet, then swap it in."""
+def _build_bi_warehouse(published_dir: Path, final: Path, latest_month: str) -> list[str]:
+    """Rebuild the BI file from the published Parquet files, then swap it in."""
     months = sorted(p.parent.name for p in published_dir.glob(f"*/{TABLE}.parquet"))
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
@@ -120,13 +152,20 @@ def _build_bi_warehouse(published_dir: Path, final: Path) -> list[str]:
         con = duckdb.connect()
         try:
             con.execute(f"ATTACH '{tmp}' AS pub (STORAGE_VERSION '{BI_STORAGE_VERSION}')")
-            files = [str(published_dir / m / f"{TABLE}.parquet") for m in months]
-            order = ", ".join(KEY_COLUMNS[:2]) + ", service_area <> 'All', service_area"
-            con.execute(
-                f"CREATE TABLE pub.main.{TABLE} AS "
-                f"SELECT * FROM read_parquet(?, union_by_name = true) ORDER BY {order}",
-                [files],
-            )
+            for table in PUBLISHED_TABLES:
+                if table.monthly:
+                    files = sorted(str(p) for p in published_dir.glob(f"*/{table.name}.parquet"))
+                    order = "ORDER BY month_end, service_area <> 'All', service_area"
+                else:  # a whole-table publication: the latest published month's version
+                    files = [str(published_dir / latest_month / f"{table.name}.parquet")]
+                    order = "ORDER BY ALL"
+                if not files:
+                    continue
+                con.execute(
+                    f"CREATE TABLE pub.main.{table.name} AS "
+                    f"SELECT * FROM read_parquet(?, union_by_name = true) {order}",
+                    [files],
+                )
             con.execute(
                 "CREATE TABLE pub.main.published_months AS "
                 f"SELECT strftime(month_end, '%Y-%m') AS month, count(*) AS row_count FROM pub.main.{TABLE} "
@@ -144,22 +183,24 @@ def _build_bi_warehouse(published_dir: Path, final: Path) -> list[str]:
 
 
 def publish(settings: Settings, month: str, progress: Callable[[str], None] | None = None) -> PublishReport:
-    """Publish the staged (validated) rows of ``month``; the previous version stays until then."""
+    """Publish the staged (validated) tables of ``month``; the previous version stays until then."""
     say = progress or log.info
-    source = staged_path(settings, month)
-    if not source.exists():
-        raise PublishError(
-            f"nothing validated to publish for {month} ({source} is missing): run the validate step first"
-        )
-    df = pd.read_parquet(source)
     month_dir = settings.published_month_dir(month)
+    missing = [t.name for t in PUBLISHED_TABLES if not staged_path(settings, month, t.name).exists()]
+    if missing:
+        raise PublishError(
+            f"nothing validated to publish for {month} (no staged {', '.join(missing)} under "
+            f"{staged_path(settings, month).parent}): run the validate step first"
+        )
     month_dir.mkdir(parents=True, exist_ok=True)
-    parquet_path = month_dir / f"{TABLE}.parquet"
-    csv_path = month_dir / f"{TABLE}.csv"
-    _atomic_write(parquet_path, lambda tmp: df.to_parquet(tmp, index=False))
-    _atomic_write(csv_path, lambda tmp: _write_csv(df, tmp))
-    say(f"publish: {len(df)} rows of {TABLE} for {month} -> {month_dir}")
-    months = _build_bi_warehouse(settings.published_dir, settings.published_warehouse_path)
+    for table in PUBLISHED_TABLES:
+        df = pd.read_parquet(staged_path(settings, month, table.name))
+        _atomic_write(month_dir / f"{table.name}.parquet", lambda tmp, df=df: df.to_parquet(tmp, index=False))
+        _atomic_write(month_dir / f"{table.name}.csv", lambda tmp, df=df: _write_csv(df, tmp))
+        say(f"publish: {len(df)} rows of {table.name} for {month} -> {month_dir}")
+    months = _build_bi_warehouse(settings.published_dir, settings.published_warehouse_path, month)
     say(f"publish: BI warehouse {settings.published_warehouse_path} now holds {len(months)} month(s)")
+    csv_path, parquet_path = month_dir / f"{TABLE}.csv", month_dir / f"{TABLE}.parquet"
+    rows = len(pd.read_parquet(parquet_path))
     digest = hashlib.sha256(csv_path.read_bytes()).hexdigest()
-    return PublishReport(month, len(df), csv_path, parquet_path, settings.published_warehouse_path, months, digest)
+    return PublishReport(month, rows, csv_path, parquet_path, settings.published_warehouse_path, months, digest)
