@@ -29,36 +29,14 @@ import duckdb
 import pandas as pd
 
 from workforce.config import Settings
-from workforce.indicators import PUBLISHED_COLUMNS
+from workforce.tables import PUBLISHED_TABLES, TABLE
 from workforce.warehouse import connect
 
 log = logging.getLogger(__name__)
 
-TABLE = "scrutiny_workforce_monthly"
 MART = f"marts.{TABLE}"
 
 
-@dataclass(frozen=True)
-class PublishedTable:
-    """A mart published to BI tools. Monthly tables publish the reporting month's rows (the BI
-    file holds every published month); others publish the whole table as of the latest run."""
-
-    name: str
-    monthly: bool = True
-    columns: tuple[str, ...] | None = None  # the required column order, where fixed
-
-    @property
-    def mart(self) -> str:
-        return f"marts.{self.name}"
-
-    @property
-    def suite(self) -> str:
-        return f"published_{self.name}"
-
-
-PUBLISHED_TABLES: tuple[PublishedTable, ...] = (
-    PublishedTable(TABLE, monthly=True, columns=PUBLISHED_COLUMNS),
-)
 #: DuckDB 2.0 writes a format older readers (many BI drivers) cannot open; write a v1.4 one.
 BI_STORAGE_VERSION = "v1.4.0"
 #: Cells starting with these are read as formulas by spreadsheet software.
