@@ -76,6 +76,7 @@ def dbt_vars(settings: Settings, month_end: date) -> dict:
         "reporting_month": month_end.strftime("%Y-%m"),
         "la_code": settings.la_code,
         "history_months": settings.history_months,
+        "caseload_target": settings.caseload_target,
     }
 
 
