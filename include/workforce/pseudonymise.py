@@ -4,15 +4,23 @@ Each identifier kind (``staff``, ``child``) gets its own sub-key derived from th
 the same string yields unrelated pseudonyms in different kinds. Values are normalised first
 (upper-case, no white space) so ``sw 123456`` and ``SW123456`` link, as the contract requires.
 Without the key nothing downstream can recover an identity; with it, only by guessing inputs.
+
+The key comes from ``WORKFORCE_PSEUDONYMISATION_KEY`` or, when that is unset and Airflow is
+installed, from the password of the Airflow connection ``workforce_pseudonymisation`` (so a
+deployment can keep it in Airflow's encrypted connection store or a secrets backend). The key is
+never logged, returned in a report or written anywhere: only the HMAC outputs leave this module.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib.util
 import json
 import logging
+import os
 import re
+import sys
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -25,6 +33,8 @@ log = logging.getLogger(__name__)
 
 KINDS = ("staff", "child")
 MIN_KEY_LENGTH = 32
+#: Airflow connection whose password holds the key when the environment variable is unset.
+AIRFLOW_CONNECTION_ID = "workforce_pseudonymisation"
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -46,10 +56,45 @@ def is_sample_landing(landing_dir: Path) -> bool:
     )
 
 
+def airflow_connection_key(conn_id: str = AIRFLOW_CONNECTION_ID) -> str | None:
+    """The password of Airflow connection ``conn_id``, or None (no Airflow, no such connection).
+
+    Airflow is asked only when it is installed and either already loaded (the step runs in an
+    Airflow task) or the connection is given as ``AIRFLOW_CONN_WORKFORCE_PSEUDONYMISATION``, so
+    ``workforce run`` never imports it (that would create ``$AIRFLOW_HOME``). Airflow registers
+    connection passwords with its secrets masker, so the key is also masked in task logs.
+    Failures are logged by exception type only, never with a value.
+    """
+    in_airflow = "airflow" in sys.modules or bool(os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}"))
+    if not in_airflow or importlib.util.find_spec("airflow") is None:
+        return None
+    try:
+        from airflow.sdk import Connection
+
+        conn = Connection.get(conn_id)
+    except Exception as exc:  # noqa: BLE001 - any lookup failure means "no key from Airflow"
+        log.debug("no Airflow connection %s (%s)", conn_id, type(exc).__name__)
+        return None
+    password = getattr(conn, "password", None)
+    if password is None or not str(password).strip():
+        return None
+    return str(password).strip()
+
+
+def _configured_key(settings: Settings) -> tuple[str | None, str]:
+    """The configured key and where it came from (for messages; never the value)."""
+    if settings.pseudonymisation_key is not None:
+        return settings.pseudonymisation_key, "WORKFORCE_PSEUDONYMISATION_KEY"
+    key = airflow_connection_key()
+    if key is not None:
+        return key, f"the Airflow connection {AIRFLOW_CONNECTION_ID!r}"
+    return None, "WORKFORCE_PSEUDONYMISATION_KEY"
+
+
 def resolve_key(settings: Settings) -> bytes:
     """The key for this run, refusing the demo key (or none) on anything but sample data."""
     sample = is_sample_landing(settings.landing_dir)
-    key = settings.pseudonymisation_key
+    key, source = _configured_key(settings)
     if key is None:
         if sample:
             log.warning(
@@ -59,19 +104,19 @@ def resolve_key(settings: Settings) -> bytes:
             )
             return DEMO_PSEUDONYMISATION_KEY.encode()
         raise PseudonymisationKeyError(
-            "WORKFORCE_PSEUDONYMISATION_KEY is not set. Real exports hold personal data and "
+            "WORKFORCE_PSEUDONYMISATION_KEY is not set (nor the password of the Airflow connection "
+            f"{AIRFLOW_CONNECTION_ID!r}). Real exports hold personal data and "
             "are only read with a secret key (at least 32 characters, e.g. from "
             "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`), kept outside the repo."
         )
     if key == DEMO_PSEUDONYMISATION_KEY and not sample:
         raise PseudonymisationKeyError(
-            "WORKFORCE_PSEUDONYMISATION_KEY is the public demo key, which is only for generated "
+            f"The key from {source} is the public demo key, which is only for generated "
             f"sample data; {settings.landing_dir} has no {SAMPLE_MARKER} marker. Set a secret key."
         )
     if len(key) < MIN_KEY_LENGTH and not sample:
         raise PseudonymisationKeyError(
-            f"WORKFORCE_PSEUDONYMISATION_KEY is too short ({len(key)} characters); "
-            f"use at least {MIN_KEY_LENGTH}."
+            f"The key from {source} is too short ({len(key)} characters); use at least {MIN_KEY_LENGTH}."
         )
     return key.encode()
 
