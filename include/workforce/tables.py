@@ -34,4 +34,12 @@ class PublishedTable:
 
 PUBLISHED_TABLES: tuple[PublishedTable, ...] = (
     PublishedTable(TABLE, monthly=True, columns=PUBLISHED_COLUMNS),
+    # The scrutiny metric set (metrics.md "Local indicators"): one row per (la_code, month_end,
+    # service_area, team_code), plus breakdown and category for leavers; benchmarks whole.
+    PublishedTable("scrutiny_caseload_monthly"),
+    PublishedTable("scrutiny_leavers_monthly"),
+    PublishedTable("scrutiny_retention_monthly"),
+    PublishedTable("scrutiny_costs_monthly"),
+    PublishedTable("scrutiny_child_stability_monthly"),
+    PublishedTable("scrutiny_benchmarks", monthly=False),
 )
