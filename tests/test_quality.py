@@ -20,9 +20,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 from workforce import contract as c
 from workforce import indicators as ind
 from workforce import quality as q
+from workforce.tables import PUBLISHED_TABLES
 
 EXPECTATIONS = Path(__file__).resolve().parents[1] / "expectations"
 MONTH_END = date(2026, 9, 30)
@@ -279,7 +281,7 @@ def _all_suites():
 
 def test_every_export_has_a_raw_suite_and_every_suite_loads_into_gx():
     suites = _all_suites()
-    expected = {q.raw_suite_name(e.name) for e in c.EXPORTS} | {q.PUBLISHED_SUITE}
+    expected = {q.raw_suite_name(e.name) for e in c.EXPORTS} | {t.suite for t in PUBLISHED_TABLES}
     assert set(suites) == expected
     for name, suite in suites.items():
         assert suite["name"] == name
@@ -331,10 +333,24 @@ def _referenced_columns(exp: dict) -> set[str]:
     return cols
 
 
+def _documented_mart_columns() -> dict[str, set[str]]:
+    """Columns of every mart, as documented in the marts' YAML (drift guard for published suites)."""
+    columns: dict[str, set[str]] = {}
+    for path in (EXPECTATIONS.parent / "dbt_project" / "models" / "marts").glob("*.yml"):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
+            columns[model["name"]] = {col["name"] for col in model.get("columns", [])}
+    return columns
+
+
 def test_suite_columns_exist_in_the_contract_or_published_table():
+    mart_columns = _documented_mart_columns()
+    published = {t.suite: t for t in PUBLISHED_TABLES}
     for name, suite in _all_suites().items():
         if name == q.PUBLISHED_SUITE:
             allowed = set(ind.PUBLISHED_COLUMNS)
+        elif name in published:
+            allowed = mart_columns[published[name].name]
+            assert allowed, f"{published[name].name} documents no columns in its YAML"
         else:
             spec = c.export(name.removeprefix(q.RAW_SUITE_PREFIX))
             allowed = {col.raw_name for col in spec.raw_columns} | set(q.LINEAGE_COLUMNS)
