@@ -306,3 +306,220 @@ def test_protected_sample_month_passes_the_published_suite(published_default):
     assert out[[status_column(c) for c in COUNTS]].eq("c").any().any(), "the sample has small cells to protect"
     result = quality.validate_published(out, settings.expectations_dir)
     quality.raise_on_failure([result])
+
+
+# --- the scrutiny metric set: team-level tables --------------------------------------------------
+
+TEAMS = {"Assessment": ("T1", "T2", "T3"), "Fostering": ("T4", "T5")}
+
+
+def _team_frame(value_of, areas=TEAMS) -> pd.DataFrame:
+    """Council, area and team rows; ``value_of(team_code) -> dict`` of the value columns of one
+    team, area and council rows being their sums (columns whose name ends in _status are left empty)."""
+    teams = [(a, t, value_of(t)) for a, ts in areas.items() for t in ts]
+    cols = list(teams[0][2])
+
+    def total(rows) -> dict:
+        return {c: sum(r[2][c] for r in rows) for c in cols}
+
+    rows = [("All", "All", total(teams))]
+    for area in areas:
+        rows.append((area, "All", total([r for r in teams if r[0] == area])))
+        rows.extend(r for r in teams if r[0] == area)
+    return pd.DataFrame([
+        {"la_code": "878", "month_end": MONTH_END, "service_area": a, "team_code": t, **v} for a, t, v in rows
+    ])
+
+
+def _team(out: pd.DataFrame, team: str) -> pd.Series:
+    return out[out.team_code == team].iloc[0]
+
+
+def test_caseload_team_of_three_hides_its_caseloads_and_bands():
+    sizes = {"T1": 3, "T2": 12, "T3": 15, "T4": 20, "T5": 9}
+
+    def value_of(t):
+        n = sizes[t]
+        bands = [n - n // 2 - n // 3, n // 3, n // 2, 0] if n > 3 else [0, 1, 2, 0]
+        return {"case_holders_headcount": n, "case_holders_fte": n * 0.9, "cases": n * 15,
+                "case_holders_over_target": bands[2] + bands[3], "case_holders_up_to_80pct_of_target": bands[0],
+                "case_holders_80_to_100pct_of_target": bands[1], "case_holders_100_to_120pct_of_target": bands[2],
+                "case_holders_over_120pct_of_target": bands[3], "caseload_target": 15.0}
+
+    df = _team_frame(value_of)
+    df["caseload_fte"] = (df.cases / df.case_holders_fte).round(1)
+    df["caseload_max"], df["caseload_p90"] = 25.0, 20.0
+    df["pct_case_holders_over_target"] = (df.case_holders_over_target / df.case_holders_headcount * 100).round(1)
+    for c in ("caseload_fte", "caseload_max", "caseload_p90", "pct_case_holders_over_target"):
+        df[f"{c}_status"] = None
+    table = "scrutiny_caseload_monthly"
+    out = apply_disclosure_control(table, df, T)
+    t1 = _team(out, "T1")
+    for col in ("case_holders_headcount", "case_holders_fte", "cases", "case_holders_over_target"):
+        assert pd.isna(t1[col]), col
+    for col in ("caseload_max", "caseload_p90", "caseload_fte", "pct_case_holders_over_target"):
+        assert _suppressed(t1, col), col
+    assert pd.isna(_team(out, "T2")["case_holders_headcount"])  # secondary within Assessment
+    assert _team(out, "T3")["case_holders_headcount"] == 15 and _team(out, "T3")["caseload_target"] == 15.0
+    # T5 (9): its bands 3, 3, 4 (small) and 0 are suppressed, and no band is alone in the row.
+    t5 = _team(out, "T5")
+    assert t5["case_holders_headcount"] == 9 and t5["case_holders_over_120pct_of_target"] == 0
+    band_cols = [c for c in out.columns if c.startswith("case_holders_") and c.endswith("_target") and "pct" in c]
+    assert sum(pd.isna(t5[c]) for c in band_cols) != 1
+    assert disclosure_problems(table, out, T) == []
+    assert disclosure_problems(table, df, T)
+
+
+def test_a_band_cannot_be_recovered_from_the_case_holders_of_its_row():
+    def value_of(t):
+        return {"case_holders_headcount": 30, "case_holders_fte": 30.0, "cases": 450, "case_holders_over_target": 13,
+                "case_holders_up_to_80pct_of_target": 10, "case_holders_80_to_100pct_of_target": 7,
+                "case_holders_100_to_120pct_of_target": 11, "case_holders_over_120pct_of_target": 2}
+
+    df = _team_frame(value_of)
+    for c in ("caseload_fte", "caseload_max", "caseload_p90", "pct_case_holders_over_target"):
+        df[c], df[f"{c}_status"] = 10.0, None
+    out = apply_disclosure_control("scrutiny_caseload_monthly", df, T)
+    t1 = _team(out, "T1")
+    assert pd.isna(t1["case_holders_over_120pct_of_target"])
+    # over target = 100-120% + over 120%: the 11 goes too; the headcount row sum then needs another band.
+    assert pd.isna(t1["case_holders_100_to_120pct_of_target"]) or pd.isna(t1["case_holders_over_target"])
+    assert disclosure_problems("scrutiny_caseload_monthly", out, T) == []
+
+
+def test_retention_cohort_of_two_and_its_rates_are_suppressed():
+    cohort = {"T1": 2, "T2": 8, "T3": 9, "T4": 10, "T5": 6}
+
+    def value_of(t):
+        return {c: 10 for c in SPECS["scrutiny_retention_monthly"].counts} | {
+            "starter_cohort_headcount": cohort[t], "starters_retained_12m": cohort[t] - 1 if t == "T1" else 6,
+        }
+
+    df = _team_frame(value_of)
+    spec = SPECS["scrutiny_retention_monthly"]
+    for rate in (c for c in spec.linked if c not in spec.counts):
+        df[rate], df[f"{rate}_status"] = 50.0, None
+    for c in ("retention_eligible_paid_12m", "retention_payment_recipients_12m", "exit_interviews_held",
+              "leavers_citing_pay"):
+        df[f"{c}_status"] = None
+    out = apply_disclosure_control("scrutiny_retention_monthly", df, T)
+    t1 = _team(out, "T1")
+    assert pd.isna(t1["starter_cohort_headcount"]) and pd.isna(t1["starters_retained_12m"])
+    assert _suppressed(t1, "starter_retention_12m_pct")
+    assert t1["inpost_headcount"] == 10 and pd.isna(t1["voluntary_turnover_rate_headcount_status"])
+    assert disclosure_problems("scrutiny_retention_monthly", out, T) == []
+
+
+def test_costs_of_a_team_of_two_are_suppressed_with_the_team():
+    fte_years = {"T1": 2.0, "T2": 11.0, "T3": 12.5, "T4": 20.0, "T5": 0.0}
+
+    def value_of(t):
+        f = fte_years[t]
+        return {"inpost_fte_years_12m": f, "agency_fte_years_12m": 6.0, "paybill_gbp_12m": f * 60000.0,
+                "paybill_gbp_month": f * 5000.0, "market_supplements_gbp_12m": 4000.0,
+                "retention_payments_gbp_12m": 2000.0, "agency_spend_gbp_month": 40000.0,
+                "agency_spend_gbp_12m": 500000.0}
+
+    df = _team_frame(value_of)
+    df["la_cost_per_fte_year_gbp_12m"] = (df.paybill_gbp_12m / df.inpost_fte_years_12m).where(
+        df.inpost_fte_years_12m > 0)
+    df["agency_cost_per_fte_year_gbp_12m"] = df.agency_spend_gbp_12m / df.agency_fte_years_12m
+    df["agency_premium_gbp_per_fte_12m"] = df.agency_cost_per_fte_year_gbp_12m - df.la_cost_per_fte_year_gbp_12m
+    money = [c for c in df.columns if "gbp" in c]
+    for c in money:
+        df[f"{c}_status"] = None
+    df.loc[df.inpost_fte_years_12m == 0, ["la_cost_per_fte_year_gbp_12m_status",
+                                          "agency_premium_gbp_per_fte_12m_status"]] = "z"
+    table = "scrutiny_costs_monthly"
+    out = apply_disclosure_control(table, df, T)
+    t1 = _team(out, "T1")
+    assert pd.isna(t1["inpost_fte_years_12m"])
+    for col in ("paybill_gbp_12m", "paybill_gbp_month", "market_supplements_gbp_12m", "retention_payments_gbp_12m",
+                "la_cost_per_fte_year_gbp_12m", "agency_premium_gbp_per_fte_12m"):
+        assert _suppressed(t1, col), col
+    assert t1["agency_spend_gbp_12m"] == 500000.0  # the agency cover of the team is not small
+    assert _suppressed(_team(out, "T2"), "paybill_gbp_12m")  # else T1 = Assessment - T2 - T3
+    assert _team(out, "T5")["paybill_gbp_12m"] == 0.0  # nobody, nothing paid: published
+    assert _team(out, "T5")["la_cost_per_fte_year_gbp_12m_status"] == "z"
+    for c in money:
+        assert (out[c].isna() == out[f"{c}_status"].notna()).all(), c
+    assert disclosure_problems(table, out, T) == []
+
+
+def test_child_stability_small_numerator_is_suppressed_with_its_percentage():
+    def value_of(t):
+        return {"children_open": 200, "children_3plus_workers_12m": 1 if t == "T1" else 30}
+
+    df = _team_frame(value_of)
+    df["pct_children_3plus_workers_12m"] = df.children_3plus_workers_12m / df.children_open * 100
+    df["pct_children_3plus_workers_12m_status"] = None
+    out = apply_disclosure_control("scrutiny_child_stability_monthly", df, T)
+    assert _suppressed(_team(out, "T1"), "pct_children_3plus_workers_12m")
+    assert _team(out, "T1")["children_open"] == 200
+    assert disclosure_problems("scrutiny_child_stability_monthly", out, T) == []
+
+
+def _leavers_frame() -> pd.DataFrame:
+    """Leavers of two teams (10 and 12) by length of service, plus the exit-interview reasons."""
+    service = {"T1": {"short": 2, "long": 8}, "T2": {"short": 6, "long": 6}}
+    interviews = {"T1": {"PAY": 5}, "T2": {"PAY": 7}}
+    rows = []
+    for area, team in (("All", "All"), ("Assessment", "All"), ("Assessment", "T1"), ("Assessment", "T2")):
+        teams = ["T1", "T2"] if team == "All" else [team]
+
+        def total(d, cat, teams=teams):
+            return sum(d[t][cat] for t in teams)
+
+        all_leavers = sum(total(service, c) for c in ("short", "long"))
+        interviewed = total(interviews, "PAY") + 1
+        cats = [("all", "All", all_leavers, all_leavers)]
+        cats += [("length_of_service", c, total(service, c), all_leavers) for c in ("short", "long")]
+        cats += [("exit_interview_reason", "PAY", total(interviews, "PAY"), interviewed)]
+        for breakdown, category, n, den in cats:
+            rows.append({"la_code": "878", "month_end": MONTH_END, "service_area": area, "team_code": team,
+                         "breakdown": breakdown, "category": category, "leavers_headcount": n,
+                         "leavers_headcount_status": None, "leavers_fte": n * 0.9, "leavers_fte_status": None,
+                         "pct_of_leavers": round(n / den * 100, 1), "pct_of_leavers_status": None,
+                         "pct_of_leavers_denominator": den})
+    return pd.DataFrame(rows)
+
+
+def test_leavers_category_of_two_cannot_be_recovered_from_the_teams_leavers():
+    df = _leavers_frame()
+    table = "scrutiny_leavers_monthly"
+    out = apply_disclosure_control(table, df, T)
+
+    def cell(team, category):
+        return out[(out.team_code == team) & (out.service_area == "Assessment") & (out.category == category)].iloc[0]
+
+    assert _suppressed(cell("T1", "short"), "leavers_headcount")
+    assert _suppressed(cell("T1", "short"), "pct_of_leavers") and _suppressed(cell("T1", "short"), "leavers_fte")
+    # else short = all (10) - long (8), within the team's row of categories, or T2 - Assessment within the area
+    assert _suppressed(cell("T1", "long"), "leavers_headcount") or _suppressed(cell("T1", "All"), "leavers_headcount")
+    assert _suppressed(cell("T2", "short"), "leavers_headcount")
+    # a denominator is the same number on every row of its team and breakdown: hidden everywhere or nowhere
+    for (team, breakdown), rows in out[out.team_code != "All"].groupby(["team_code", "breakdown"]):
+        assert rows.pct_of_leavers_denominator.isna().nunique() == 1, (team, breakdown)
+    # T1 interviewed 6 (published); T2's PAY 7 and interviewed 8 are above the threshold
+    assert out.loc[out.team_code == "All", ["leavers_headcount", "pct_of_leavers_denominator"]].notna().all().all()
+    assert (out.leavers_headcount.isna() == out.leavers_headcount_status.notna()).all()
+    assert disclosure_problems(table, out, T) == []
+    assert disclosure_problems(table, df, T)
+
+
+def test_benchmarks_are_published_as_they_are():
+    df = pd.DataFrame({"la_code": ["878"], "indicator": ["turnover_rate_fte"], "value": [2.0], "status": [None]})
+    pd.testing.assert_frame_equal(apply_disclosure_control("scrutiny_benchmarks", df, T), df)
+
+
+@pytest.mark.slow
+def test_every_published_table_of_a_real_run_is_safe_once_protected(published_default):
+    settings, _summary = published_default
+    for table in PUBLISHED_TABLES:
+        df = pd.read_parquet(settings.published_month_dir(DEFAULT_MONTH) / f"{table.name}.parquet")
+        out = apply_disclosure_control(table.name, df, T)
+        assert disclosure_problems(table.name, out, T) == [], table.name
+        for column in out.columns:
+            status = f"{column}_status"
+            if status in out.columns:
+                assert (out[column].isna() == out[status].notna()).all(), (table.name, column)
