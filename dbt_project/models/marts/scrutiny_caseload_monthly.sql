@@ -64,8 +64,11 @@ final as (
         team_name,
         cast({{ target }} as double) as caseload_target,
         cast(case_holders_headcount as bigint) as case_holders_headcount,
+        cast(null as varchar) as case_holders_headcount_status,
         round(case_holders_fte, 2) as case_holders_fte,
+        cast(null as varchar) as case_holders_fte_status,
         cast(cases as bigint) as cases,
+        cast(null as varchar) as cases_status,
         {{ published_rate('cases', 'case_holders_fte', 1) }} as caseload_fte,
         {{ rate_status('case_holders_fte') }} as caseload_fte_status,
         round(caseload_max, 1) as caseload_max,
@@ -73,12 +76,17 @@ final as (
         round(caseload_p90, 1) as caseload_p90,
         {{ rate_status('case_holders_headcount') }} as caseload_p90_status,
         cast(case_holders_over_target as bigint) as case_holders_over_target,
+        cast(null as varchar) as case_holders_over_target_status,
         {{ published_rate('case_holders_over_target', 'case_holders_headcount') }} as pct_case_holders_over_target,
         {{ rate_status('case_holders_headcount') }} as pct_case_holders_over_target_status,
         cast(case_holders_up_to_80pct_of_target as bigint) as case_holders_up_to_80pct_of_target,
+        cast(null as varchar) as case_holders_up_to_80pct_of_target_status,
         cast(case_holders_80_to_100pct_of_target as bigint) as case_holders_80_to_100pct_of_target,
+        cast(null as varchar) as case_holders_80_to_100pct_of_target_status,
         cast(case_holders_100_to_120pct_of_target as bigint) as case_holders_100_to_120pct_of_target,
-        cast(case_holders_over_120pct_of_target as bigint) as case_holders_over_120pct_of_target
+        cast(null as varchar) as case_holders_100_to_120pct_of_target_status,
+        cast(case_holders_over_120pct_of_target as bigint) as case_holders_over_120pct_of_target,
+        cast(null as varchar) as case_holders_over_120pct_of_target_status
     from joined
 )
 

@@ -22,7 +22,9 @@ final as (
         breakdowns.team_code,
         breakdowns.team_name,
         cast(coalesce(children.children_open, 0) as bigint) as children_open,
+        cast(null as varchar) as children_open_status,
         cast(coalesce(children.children_3plus_workers_12m, 0) as bigint) as children_3plus_workers_12m,
+        cast(null as varchar) as children_3plus_workers_12m_status,
         {{ published_rate('children.children_3plus_workers_12m', 'children.children_open') }} as pct_children_3plus_workers_12m,
         {{ rate_status('children.children_open') }} as pct_children_3plus_workers_12m_status
     from breakdowns

@@ -176,7 +176,9 @@ final as (
         case when not is_timesheets_unavailable then round(agency_spend_gbp_12m, 2) end as agency_spend_gbp_12m,
         case when is_timesheets_unavailable then 'x' end as agency_spend_gbp_12m_status,
         round(inpost_fte_years_12m, 2) as inpost_fte_years_12m,
+        cast(null as varchar) as inpost_fte_years_12m_status,
         round(agency_fte_years_12m, 2) as agency_fte_years_12m,
+        cast(null as varchar) as agency_fte_years_12m_status,
         case when not is_payroll_unavailable then round(la_cost_per_fte_year, 2) end as la_cost_per_fte_year_gbp_12m,
         case
             when is_payroll_unavailable then 'x'

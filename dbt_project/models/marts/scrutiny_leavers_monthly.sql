@@ -146,6 +146,7 @@ final as (
         {{ published_rate('leavers_headcount', 'pct_of_leavers_denominator', unavailable='is_unavailable') }} as pct_of_leavers,
         {{ rate_status('pct_of_leavers_denominator', unavailable='is_unavailable') }} as pct_of_leavers_status,
         case when not is_unavailable then cast(pct_of_leavers_denominator as bigint) end as pct_of_leavers_denominator,
+        case when is_unavailable then 'x' end as pct_of_leavers_denominator_status,
         sort_order as category_order
     from joined
 )
