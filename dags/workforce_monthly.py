@@ -8,7 +8,7 @@ month). Set the `reporting_month` param (YYYY-MM) to rerun an earlier month.
    personal identifiers and loads new or changed files into the warehouse's raw tables.
 2. **transform**: one `dbt build` (models, unit tests, data tests); per-model progress in the log.
 3. **validate**: Great Expectations suites over the month's raw exports and mart rows; a failed
-   critical check stops the run here and names the check and the data. Passing rows are staged.
+   critical check, or too many quarantined rows, stops the run here. Passing rows are staged.
 4. **publish**: swaps the staged rows into `published/` (CSV, Parquet and the BI DuckDB file)
    atomically.
 
@@ -30,13 +30,19 @@ log = logging.getLogger("airflow.task")
 
 
 def _on_failure(context) -> None:
+    """One clear summary line per failed task: task, month, error type and its first lines."""
     ti = context.get("task_instance")
     error = context.get("exception")
+    lines = str(error or "no exception recorded").strip().splitlines()
+    detail = " | ".join(lines[:8]) + (f" | ... ({len(lines) - 8} more lines)" if len(lines) > 8 else "")
     log.error(
-        "workforce_monthly: task %s failed for reporting month %s: %s",
+        "workforce_monthly FAILED: task %s, reporting month %s, attempt %s: %s: %s. The published tables are "
+        "unchanged; quality results and the audit record are under $WORKFORCE_DATA_DIR/quality/<month>/.",
         getattr(ti, "task_id", "?"),
         (context.get("params") or {}).get("reporting_month") or "(from the run date)",
-        error,
+        getattr(ti, "try_number", "?"),
+        type(error).__name__ if error else "Error",
+        detail,
     )
 
 

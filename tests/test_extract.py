@@ -107,20 +107,52 @@ def test_missing_required_column_is_rejected_naming_file_and_column(small_settin
     assert _table(small_settings, "select count(*) n from raw.hr_workers").n[0] == before
 
 
-def test_bad_type_is_rejected_without_echoing_personal_data(small_settings, small_landing):
+def test_bad_values_are_quarantined_without_echoing_personal_data(small_settings, small_landing):
     path = _latest(small_landing, "hr_workers")
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame.loc[3, "fte"] = "full"
     frame.loc[5, "date_of_birth"] = "31/02/1980"
     frame.to_csv(path, index=False)
+    report = extract(small_settings, MONTH_END)
+    rel = f"hr_workers/{path.name}"
+    load = {f.source_file: f for f in report.files}[rel]
+    assert (load.rows_read, load.rows_quarantined) == (len(frame), 2)
+    assert load.rows_loaded == len(frame) - 2
+    q = _table(small_settings, f"select * from raw.quarantine where source_file = '{rel}' order by row_number")
+    assert q[["row_number", "column_name", "rule"]].values.tolist() == [
+        [4, "fte", "bad_number"], [6, "date_of_birth", "bad_date"]
+    ]
+    assert q.value.tolist() == ["full", "[personal data withheld]"]
+    assert "31/02/1980" not in q.to_csv()
+    loaded = _table(small_settings, f"select _row_number from raw.hr_workers where _source_file = '{rel}'")
+    assert not {4, 6} & set(loaded._row_number)
+    manifest = _table(small_settings, f"select * from raw.load_manifest where source_file = '{rel}'")
+    assert manifest[["rows_read", "rows_loaded", "rows_quarantined", "row_count"]].values.tolist() == [
+        [len(frame), len(frame) - 2, 2, len(frame) - 2]
+    ]
+
+
+def test_stale_required_export_stops_the_run_listing_what_is_missing(small_settings, small_landing):
+    from dataclasses import replace
+
+    for export in ("hr_workers", "ssd_involvements"):
+        for f in (small_landing / export).glob(f"{export}_2025-0[89]-*"):
+            f.unlink()
     with pytest.raises(ExtractError) as err:
-        extract(small_settings, MONTH_END)
+        extract(replace(small_settings, max_extract_age_days=45), MONTH_END)
     message = str(err.value)
-    assert "column 'fte' is not a number in data row(s) [4]" in message or "date_of_birth" in message
-    assert "31/02/1980" not in message
-    assert not small_settings.warehouse_path.exists() or _table(
-        small_settings, "select count(*) n from raw.load_manifest"
-    ).n[0] == 0
+    assert "'hr_workers': latest extract 2025-07-31 is 61 days before the month end" in message
+    assert "'ssd_involvements'" in message and "WORKFORCE_MAX_EXTRACT_AGE_DAYS=45" in message
+    report = extract(replace(small_settings, max_extract_age_days=90), MONTH_END)
+    assert report.files
+
+
+def test_missing_optional_export_is_a_recorded_warning(small_settings, small_landing):
+    import shutil
+
+    shutil.rmtree(small_landing / "hr_exit_interviews")
+    report = extract(small_settings, MONTH_END)
+    assert any("optional export 'hr_exit_interviews' has no file" in w for w in report.warnings)
 
 
 def test_missing_required_export_is_named(small_settings, small_landing):

@@ -3,6 +3,7 @@
     workforce generate                 write sample exports into $WORKFORCE_LANDING_DIR
     workforce run --month 2026-09      extract, transform, validate and publish one month
     workforce run --month 2026-09 --step validate   one step only (as one DAG task does)
+    workforce audit --month 2026-09    the month's audit record: input files, hashes, checks, outputs
 """
 
 from __future__ import annotations
@@ -80,6 +81,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    import json
+
+    from workforce import audit
+    from workforce.extract import month_end_of
+
+    settings = load_settings()
+    month_end_of(args.month)  # a clear error for a malformed month
+    try:
+        record = audit.load_record(settings, args.month)
+    except audit.AuditError as exc:
+        print(f"workforce: audit: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(record, indent=1) if args.json else audit.format_record(record), flush=True)
+    return 0
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -103,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--month", help="reporting month YYYY-MM (default: last month)")
     run.add_argument("--step", choices=("extract", "transform", "validate", "publish"), help="run one step only")
     run.set_defaults(func=_cmd_run)
+
+    aud = sub.add_parser("audit", help="print the audit record of a published (or validated) month")
+    aud.add_argument("--month", required=True, help="reporting month YYYY-MM")
+    aud.add_argument("--json", action="store_true", help="print the record as JSON")
+    aud.set_defaults(func=_cmd_audit)
     return parser
 
 

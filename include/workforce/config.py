@@ -12,6 +12,12 @@
 | WORKFORCE_DUCKDB_THREADS | ``2`` | DuckDB and dbt threads |
 | WORKFORCE_DBT_PROJECT_DIR | ``<repo>/dbt_project`` | dbt project (set in containers) |
 | WORKFORCE_EXPECTATIONS_DIR | ``<repo>/expectations`` | Great Expectations suites |
+| WORKFORCE_QUARANTINE_MAX_PCT | ``2`` | validate fails if more than this % of an extract's rows were quarantined |
+| WORKFORCE_MAX_EXTRACT_AGE_DAYS | ``45`` | a required export older than this (days before month end) stops the run |
+
+Quarantine: the threshold applies per export, to the extract used for the reporting month.
+Freshness: a required export missing, or whose latest extract on or before the month end is
+older than the limit, stops the extract step; an optional one is a recorded warning.
 
 Paths are resolved to absolute paths once, here: dbt resolves a relative DuckDB path
 against its working directory, not the profile's folder.
@@ -71,6 +77,8 @@ class Settings:
     duckdb_threads: int = 2
     dbt_project_dir: Path = PROJECT_ROOT / "dbt_project"
     expectations_dir: Path = PROJECT_ROOT / "expectations"
+    quarantine_max_pct: float = 2.0
+    max_extract_age_days: int = 45
 
     # Derived locations -------------------------------------------------------------------
     @property
@@ -115,6 +123,16 @@ def load_settings() -> Settings:
     history = _env_int("WORKFORCE_HISTORY_MONTHS", 96)
     if target <= 0 or history <= 0:
         raise ConfigError("WORKFORCE_CASELOAD_TARGET and WORKFORCE_HISTORY_MONTHS must be > 0")
+    raw_pct = _env("WORKFORCE_QUARANTINE_MAX_PCT", "2")
+    try:
+        quarantine_max_pct = float(raw_pct)
+    except ValueError as exc:
+        raise ConfigError(f"WORKFORCE_QUARANTINE_MAX_PCT must be a number (a percentage), got {raw_pct!r}") from exc
+    if not 0 <= quarantine_max_pct <= 100:
+        raise ConfigError(f"WORKFORCE_QUARANTINE_MAX_PCT must be between 0 and 100, got {raw_pct!r}")
+    max_age = _env_int("WORKFORCE_MAX_EXTRACT_AGE_DAYS", 45)
+    if max_age < 0:
+        raise ConfigError("WORKFORCE_MAX_EXTRACT_AGE_DAYS must be >= 0")
     return Settings(
         data_dir=data_dir,
         landing_dir=landing_dir,
@@ -126,4 +144,6 @@ def load_settings() -> Settings:
         duckdb_threads=_env_int("WORKFORCE_DUCKDB_THREADS", 2),
         dbt_project_dir=_path("WORKFORCE_DBT_PROJECT_DIR", PROJECT_ROOT / "dbt_project"),
         expectations_dir=_path("WORKFORCE_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations"),
+        quarantine_max_pct=quarantine_max_pct,
+        max_extract_age_days=max_age,
     )

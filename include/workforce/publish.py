@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from workforce import audit
 from workforce.config import Settings
 from workforce.tables import PUBLISHED_TABLES, TABLE
 from workforce.warehouse import connect
@@ -144,6 +145,7 @@ def _build_bi_warehouse(published_dir: Path, final: Path, latest_month: str) -> 
                     f"SELECT * FROM read_parquet(?, union_by_name = true) {order}",
                     [files],
                 )
+            audit.add_audit_log(con, published_dir)  # audit: table audit_log from published/*/audit.json
             con.execute(
                 "CREATE TABLE pub.main.published_months AS "
                 f"SELECT strftime(month_end, '%Y-%m') AS month, count(*) AS row_count FROM pub.main.{TABLE} "
@@ -176,6 +178,7 @@ def publish(settings: Settings, month: str, progress: Callable[[str], None] | No
         _atomic_write(month_dir / f"{table.name}.parquet", lambda tmp, df=df: df.to_parquet(tmp, index=False))
         _atomic_write(month_dir / f"{table.name}.csv", lambda tmp, df=df: _write_csv(df, tmp))
         say(f"publish: {len(df)} rows of {table.name} for {month} -> {month_dir}")
+    audit.finalise(settings, month, [t.name for t in PUBLISHED_TABLES])  # audit: published/<month>/audit.json
     months = _build_bi_warehouse(settings.published_dir, settings.published_warehouse_path, month)
     say(f"publish: BI warehouse {settings.published_warehouse_path} now holds {len(months)} month(s)")
     csv_path, parquet_path = month_dir / f"{TABLE}.csv", month_dir / f"{TABLE}.parquet"

@@ -73,6 +73,7 @@ class SuiteResult:
     success: bool  # no critical check failed
     results: list[CheckResult] = field(default_factory=list)
     skipped: bool = False  # an optional export with no extract: nothing was validated
+    gx_result: Any = field(default=None, repr=False, compare=False)  # GX's own result, for Data Docs
 
     def failures(self, severity: str = CRITICAL) -> list[CheckResult]:
         return [r for r in self.results if not r.success and r.severity == severity]
@@ -517,6 +518,7 @@ def validate_dataframe(df: pd.DataFrame, suite_name: str, expectations_dir: Path
         data_name=data_name,
         success=not any(c.severity == CRITICAL and not c.success for c in checks),
         results=checks,
+        gx_result=validation,
     )
     _log_suite(result, time.perf_counter() - started, len(df))
     return result
@@ -544,11 +546,15 @@ def _source_label(paths: Iterable[str]) -> str:
     return ", ".join(names) if names else "no source file recorded"
 
 
-def validate_raw_exports(warehouse_path: Path, month_end: date, expectations_dir: Path) -> list[SuiteResult]:
+def validate_raw_exports(
+    warehouse_path: Path, month_end: date, expectations_dir: Path, quarantine_max_pct: float | None = None
+) -> list[SuiteResult]:
     """Validate, per export with a suite, the rows of its latest extract on or before month_end.
 
     Opens the warehouse read-only. An optional export with no such extract is reported as
-    skipped (a warning); a required one is a critical failure.
+    skipped (a warning); a required one is a critical failure. With ``quarantine_max_pct``,
+    each suite also gets a critical ``quarantine_within_threshold`` check: the share of the
+    extract's rows set aside at ingest (``raw.quarantine``) is at most that percentage.
     """
     import duckdb
 
@@ -583,6 +589,10 @@ def validate_raw_exports(warehouse_path: Path, month_end: date, expectations_dir
             data_name = f"{table} extract {extract:%Y-%m-%d} ({_source_label(files)})"
             result = validate_dataframe(df, suite_name, expectations_dir, data_name)
             result.results.append(_extract_recency(suite_name, extract, month_end))
+            if quarantine_max_pct is not None:
+                check = _quarantine_check(con, spec.name, suite_name, extract, quarantine_max_pct)
+                result.results.append(check)
+                result.success = result.success and check.success
             results.append(result)
     finally:
         con.close()
@@ -614,6 +624,39 @@ def _missing_extract(spec, suite_name: str, table: str, month_end: date, table_e
     )
     _log_suite(result, 0.0, None)
     return result
+
+
+def _quarantine_check(con, export_name: str, suite_name: str, extract: date, max_pct: float) -> CheckResult:
+    """Rows of the export's extract quarantined at ingest, against the threshold."""
+    read, quarantined = con.execute(
+        "select coalesce(sum(coalesce(rows_read, row_count)), 0), coalesce(sum(rows_quarantined), 0) "
+        "from raw.load_manifest where export_name = ? and extract_date = ?",
+        [export_name, extract],
+    ).fetchone()
+    rules = []
+    if quarantined:
+        rules = con.execute(
+            "select rule, column_name, count(distinct (source_file, row_number)) n from raw.quarantine "
+            "where export_name = ? and extract_date = ? group by all order by n desc, rule, column_name",
+            [export_name, extract],
+        ).fetchall()
+    pct = 100.0 * quarantined / read if read else 0.0
+    observed = f"{quarantined} of {read} rows quarantined ({pct:.2f}%)"
+    if rules:
+        observed += ": " + ", ".join(f"{rule} on {column} x{n}" for rule, column, n in rules[:8])
+    return CheckResult(
+        suite=suite_name,
+        expectation="quarantine_within_threshold",
+        column=", ".join(sorted({column for _, column, _ in rules})) or None,
+        severity=CRITICAL,
+        success=pct <= max_pct,
+        observed=observed,
+        description=(
+            f"At most {max_pct:g}% of the extract's rows were quarantined at ingest "
+            "(WORKFORCE_QUARANTINE_MAX_PCT); more means the export is too broken to publish from. "
+            "The rows, rules and values are in raw.quarantine."
+        ),
+    )
 
 
 def _extract_recency(suite_name: str, extract: date, month_end: date) -> CheckResult:
@@ -692,3 +735,151 @@ def results_to_rows(results: list[SuiteResult], run_id: str) -> list[dict]:
         for suite in results
         for check in suite.results
     ]
+
+
+# History, dbt results and Data Docs ------------------------------------------------------------
+HISTORY_SCHEMA = "quality"
+HISTORY_TABLE = f"{HISTORY_SCHEMA}.validation_history"
+DBT_RESULTS_TABLE = f"{HISTORY_SCHEMA}.dbt_test_results"
+
+
+def ensure_history_schema(con) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {HISTORY_SCHEMA}")
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
+            run_id VARCHAR NOT NULL,
+            reporting_month VARCHAR NOT NULL,
+            suite VARCHAR NOT NULL,
+            data_name VARCHAR,
+            expectation VARCHAR NOT NULL,
+            column_name VARCHAR,
+            severity VARCHAR NOT NULL,
+            success BOOLEAN NOT NULL,
+            observed VARCHAR,
+            description VARCHAR,
+            validated_at TIMESTAMP NOT NULL
+        )"""
+    )
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {DBT_RESULTS_TABLE} (
+            run_id VARCHAR NOT NULL,
+            reporting_month VARCHAR NOT NULL,
+            unique_id VARCHAR NOT NULL,
+            resource_type VARCHAR,
+            status VARCHAR,
+            failures BIGINT,
+            message VARCHAR,
+            execution_time DOUBLE,
+            recorded_at TIMESTAMP NOT NULL
+        )"""
+    )
+
+
+def dbt_results_rows(run_results_path: Path) -> list[dict]:
+    """One row per dbt node (model, test, unit test, seed) of the last ``dbt build``."""
+    path = Path(run_results_path)
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rows = []
+    for r in data.get("results", []):
+        unique_id = r.get("unique_id") or ""
+        rows.append({
+            "unique_id": unique_id,
+            "resource_type": unique_id.split(".", 1)[0] or None,
+            "status": r.get("status"),
+            "failures": r.get("failures"),
+            "message": (r.get("message") or None) and str(r.get("message"))[:500],
+            "execution_time": r.get("execution_time"),
+        })
+    return rows
+
+
+def write_history(con, check_rows: list[dict], dbt_rows: list[dict], run_id: str, month: str) -> None:
+    """Append this run's check outcomes and dbt results to the warehouse history tables."""
+    import pandas as pd
+
+    ensure_history_schema(con)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        # A rerun under the same run id replaces its rows (history stays one copy per run).
+        con.execute(f"DELETE FROM {HISTORY_TABLE} WHERE run_id = ?", [run_id])
+        con.execute(f"DELETE FROM {DBT_RESULTS_TABLE} WHERE run_id = ?", [run_id])
+        if check_rows:
+            frame = pd.DataFrame(check_rows).rename(columns={"column": "column_name"})
+            frame = frame.assign(run_id=run_id, reporting_month=month)
+            con.register("history_rows", frame)
+            con.execute(
+                f"INSERT INTO {HISTORY_TABLE} SELECT run_id, reporting_month, suite, data_name, expectation, "
+                "column_name, severity, success, observed, description, current_timestamp FROM history_rows"
+            )
+            con.unregister("history_rows")
+        if dbt_rows:
+            frame = pd.DataFrame(dbt_rows).assign(run_id=run_id, reporting_month=month)
+            frame["failures"] = pd.to_numeric(frame["failures"], errors="coerce").astype("Int64")
+            frame["execution_time"] = pd.to_numeric(frame["execution_time"], errors="coerce")
+            con.register("dbt_rows", frame)
+            con.execute(
+                f"INSERT INTO {DBT_RESULTS_TABLE} SELECT run_id, reporting_month, unique_id, resource_type, status, "
+                "failures, message, execution_time, current_timestamp FROM dbt_rows"
+            )
+            con.unregister("dbt_rows")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def build_data_docs(results: list[SuiteResult], out_dir: Path, run_id: str) -> Path | None:
+    """Render this run's GX validation results as Data Docs (static HTML) in ``out_dir``.
+
+    A fresh ephemeral context with one filesystem site: its in-memory validation store holds
+    only this run's results, so the site is exactly this run. Returns index.html's path.
+    """
+    import shutil
+
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    validated = [r for r in results if r.gx_result is not None]
+    if not validated:
+        return None
+    out_dir = Path(out_dir)
+    tmp = out_dir.with_name(f".{out_dir.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    context = gx.get_context(mode="ephemeral", project_config=config)
+    context.add_data_docs_site(
+        "workforce_run",
+        {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(tmp)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    run = RunIdentifier(run_name=run_id)
+    for i, result in enumerate(validated):
+        batch = re.sub(r"[^A-Za-z0-9_.-]+", "_", result.data_name)[:80] or f"batch_{i}"
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite),
+            run_id=run,
+            batch_identifier=f"{i:02d}_{batch}",
+        )
+        context.validation_results_store.set(key, result.gx_result)
+    context.build_data_docs(site_names=["workforce_run"])
+    shutil.rmtree(out_dir, ignore_errors=True)
+    tmp.rename(out_dir)
+    return out_dir / "index.html"

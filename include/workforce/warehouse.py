@@ -17,6 +17,7 @@ from workforce.contract import DATE, DECIMAL, EXPORTS, INT, ExportSpec
 
 RAW_SCHEMA = "raw"
 MANIFEST_TABLE = f"{RAW_SCHEMA}.load_manifest"
+QUARANTINE_TABLE = f"{RAW_SCHEMA}.quarantine"
 LINEAGE_COLUMNS = {
     "_source_file": "VARCHAR",  # path inside the landing folder, e.g. hr_workers/hr_workers_2026-09-30.csv
     "_extract_date": "DATE",
@@ -77,5 +78,22 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
             row_count BIGINT NOT NULL,
             extra_columns VARCHAR,
             loaded_at TIMESTAMP NOT NULL
+        )"""
+    )
+    # Row accounting (rows_read = rows_loaded + rows_quarantined); row_count = rows_loaded.
+    for column in ("rows_read", "rows_loaded", "rows_quarantined"):
+        con.execute(f"ALTER TABLE {MANIFEST_TABLE} ADD COLUMN IF NOT EXISTS {column} BIGINT")
+    # Rows set aside at ingest: one row per (file, data row, column, rule); see extract.RULES.
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} (
+            source_file VARCHAR NOT NULL,
+            export_name VARCHAR NOT NULL,
+            extract_date DATE NOT NULL,
+            row_number BIGINT NOT NULL,  -- data row in the file, 1-based, as raw._row_number
+            line_number BIGINT,  -- CSV line (or XLSX sheet row) the row ends on
+            column_name VARCHAR NOT NULL,  -- '*' for the whole row
+            rule VARCHAR NOT NULL,
+            value VARCHAR,  -- the offending value; identifiers pseudonymised, dates of birth withheld
+            quarantined_at TIMESTAMP NOT NULL
         )"""
     )
