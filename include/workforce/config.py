@@ -13,6 +13,7 @@
 | WORKFORCE_DBT_PROJECT_DIR | ``<repo>/dbt_project`` | dbt project (set in containers) |
 | WORKFORCE_EXPECTATIONS_DIR | ``<repo>/expectations`` | Great Expectations suites |
 | WORKFORCE_QUARANTINE_MAX_PCT | ``2`` | validate fails if more than this % of an extract's rows were quarantined |
+| WORKFORCE_SUPPRESSION_THRESHOLD | ``4`` | counts of people 1..this below LA level publish as `c`; 0 = off |
 | WORKFORCE_MAX_EXTRACT_AGE_DAYS | ``45`` | a required export older than this (days before month end) stops the run |
 
 Quarantine: the threshold applies per export, to the extract used for the reporting month.
@@ -78,6 +79,7 @@ class Settings:
     dbt_project_dir: Path = PROJECT_ROOT / "dbt_project"
     expectations_dir: Path = PROJECT_ROOT / "expectations"
     quarantine_max_pct: float = 2.0
+    suppression_threshold: int = 4
     max_extract_age_days: int = 45
 
     # Derived locations -------------------------------------------------------------------
@@ -130,6 +132,9 @@ def load_settings() -> Settings:
         raise ConfigError(f"WORKFORCE_QUARANTINE_MAX_PCT must be a number (a percentage), got {raw_pct!r}") from exc
     if not 0 <= quarantine_max_pct <= 100:
         raise ConfigError(f"WORKFORCE_QUARANTINE_MAX_PCT must be between 0 and 100, got {raw_pct!r}")
+    threshold = _env_int("WORKFORCE_SUPPRESSION_THRESHOLD", 4)
+    if threshold < 0:
+        raise ConfigError("WORKFORCE_SUPPRESSION_THRESHOLD must be >= 0 (0 turns suppression off)")
     max_age = _env_int("WORKFORCE_MAX_EXTRACT_AGE_DAYS", 45)
     if max_age < 0:
         raise ConfigError("WORKFORCE_MAX_EXTRACT_AGE_DAYS must be >= 0")
@@ -146,4 +151,5 @@ def load_settings() -> Settings:
         expectations_dir=_path("WORKFORCE_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations"),
         quarantine_max_pct=quarantine_max_pct,
         max_extract_age_days=max_age,
+        suppression_threshold=threshold,
     )

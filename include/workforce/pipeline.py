@@ -75,7 +75,7 @@ def step_validate(month: str, settings: Settings | None = None, progress: Progre
     ``WORKFORCE_QUARANTINE_MAX_PCT`` is a critical check, so it fails this step. On success the
     rows are staged with the audit record (``audit.json``) that publish completes.
     """
-    from workforce import audit, quality  # Great Expectations is heavy: import at run time only
+    from workforce import audit, disclosure, quality  # Great Expectations is heavy: import at run time only
     from workforce.warehouse import connect
 
     settings = settings or load_settings()
@@ -86,7 +86,11 @@ def step_validate(month: str, settings: Settings | None = None, progress: Progre
         settings.warehouse_path, month_end, settings.expectations_dir, settings.quarantine_max_pct
     )
     frames = read_mart_month(settings, month_end)
-    # --- disclosure control (lead): frames = {n: disclosure.apply_disclosure_control(...)} here ---
+    # Small numbers are suppressed before validation, so what is validated is what is published.
+    frames = {
+        name: disclosure.apply_disclosure_control(name, df, settings.suppression_threshold)
+        for name, df in frames.items()
+    }
     suites = set(quality.list_suites(settings.expectations_dir))
     for table in PUBLISHED_TABLES:
         if table.name == TABLE:

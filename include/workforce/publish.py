@@ -28,8 +28,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from workforce import audit
+from workforce import audit, spreadsheet_safety
 from workforce.config import Settings
+from workforce.spreadsheet_safety import neutralise_formulas  # noqa: F401  (re-exported)
 from workforce.tables import PUBLISHED_TABLES, TABLE
 from workforce.warehouse import connect
 
@@ -40,8 +41,6 @@ MART = f"marts.{TABLE}"
 
 #: DuckDB 2.0 writes a format older readers (many BI drivers) cannot open; write a v1.4 one.
 BI_STORAGE_VERSION = "v1.4.0"
-#: Cells starting with these are read as formulas by spreadsheet software.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class PublishError(RuntimeError):
@@ -107,19 +106,9 @@ def _atomic_write(final: Path, write: Callable[[Path], None]) -> None:
             tmp.unlink()
 
 
-def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that spreadsheet software would run as a formula with an apostrophe."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(
-                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
-    return out
-
-
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    neutralise_formulas(df).to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    """CSV that spreadsheet software opens safely (no formulas, no stray row breaks)."""
+    spreadsheet_safety.write_csv(df, path)
 
 
 def _build_bi_warehouse(published_dir: Path, final: Path, latest_month: str) -> list[str]:

@@ -226,11 +226,14 @@ def _rate_matches_parts(
 def _zero_denominator_not_applicable(
     df: pd.DataFrame, *, column: str, denominator: str, status_column: str, status: str = "z"
 ) -> pd.Series:
-    """A zero denominator gives a null rate with status 'z'; status 'z' means a zero denominator."""
+    """A zero denominator gives a null rate with status 'z' (or a symbol that takes precedence: 'x' not
+    available, 'c' suppressed); status 'z' means a zero denominator."""
     rate, den = _num(df, column), _num(df, denominator)
-    flagged = df[status_column].astype("object").eq(status)
+    symbol = df[status_column].astype("object")
+    flagged = symbol.eq(status)
+    explained = flagged | symbol.isin(("x", "c"))
     zero = den.eq(0)
-    mask = (zero & (rate.notna() | ~flagged)) | (flagged & den.notna() & ~zero)
+    mask = (zero & (rate.notna() | ~explained)) | (flagged & den.notna() & ~zero)
 
     def build(row: dict) -> str:
         return (
