@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -75,7 +76,10 @@ def test_airflow_dags_test_publishes(tmp_path, small_landing):
         WORKFORCE_LANDING_DIR=str(small_landing),
         WORKFORCE_HISTORY_MONTHS="36",
     )
-    env.pop("WORKFORCE_PSEUDONYMISATION_KEY", None)
+    # A distinctive key: afterwards it must appear nowhere in Airflow's metadata (XComs, rendered
+    # templates, task instances) or logs.
+    key = "test-key-" + "Q7" * 20
+    env["WORKFORCE_PSEUDONYMISATION_KEY"] = key
     airflow = str(bin_dir / "airflow")
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
     run = subprocess.run(
@@ -88,3 +92,14 @@ def test_airflow_dags_test_publishes(tmp_path, small_landing):
     assert "dbt: " in output  # per-model dbt progress reaches the task log
     published = tmp_path / "data" / "published" / SMALL_MONTH / "scrutiny_workforce_monthly.csv"
     assert published.exists(), output[-4000:]
+    assert key not in output
+    leaks = [p for p in home.rglob("*") if p.is_file() and key.encode() in p.read_bytes()]
+    leaks += [p for p in (tmp_path / "data").rglob("*") if p.is_file() and key.encode() in p.read_bytes()]
+    assert not leaks, f"the pseudonymisation key leaked into {leaks}"
+    con = sqlite3.connect(home / "airflow.db")
+    try:
+        xcoms = con.execute("select count(*) from xcom").fetchone()[0]
+        rendered = con.execute("select count(*) from rendered_task_instance_fields").fetchone()[0]
+    finally:
+        con.close()
+    assert xcoms > 0 and rendered > 0  # the scan above covered real XComs and rendered templates
