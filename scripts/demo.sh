@@ -52,7 +52,8 @@ fi
 
 step "Done in $(( $(date +%s) - started ))s. Published for $month:"
 echo "  BI warehouse (DuckDB, open read-only): $published/workforce.duckdb"
-echo "  CSV:     $published/$month/scrutiny_workforce_monthly.csv"
-echo "  Parquet: $published/$month/scrutiny_workforce_monthly.parquet"
+echo "  Tables for $month (CSV + Parquet) and the audit record: $published/$month/"
+for f in "$published/$month"/*.csv; do echo "    $(basename "$f" .csv)"; done
+echo "  Audit record: .venv/bin/workforce audit --month $month   (also $published/$month/audit.json)"
 echo "  Quality results: $WORKFORCE_DATA_DIR/quality/$month/"
 echo "  Airflow log of the run: $log"
