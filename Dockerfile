@@ -8,17 +8,18 @@ FROM apache/airflow:3.3.2-python3.11
 
 # The base image runs as the unprivileged `airflow` user (group 0); pip installs into its user site.
 # Build in a directory that user owns, because setuptools writes build/ and *.egg-info in the tree.
-RUN mkdir -p /tmp/workforce-src
-COPY --chown=airflow:0 pyproject.toml requirements.lock /tmp/workforce-src/
-COPY --chown=airflow:0 include/ /tmp/workforce-src/include/
+# /opt/airflow is the airflow user's home, so it may create this build directory.
+RUN mkdir -p /opt/airflow/workforce-src
+COPY --chown=airflow:0 pyproject.toml requirements.lock /opt/airflow/workforce-src/
+COPY --chown=airflow:0 include/ /opt/airflow/workforce-src/include/
 # Non-editable install of the `workforce` package with the pinned set as constraints, then
 # `pip check`: the lock was resolved without the image's bundled providers, so fail the build
 # here rather than at run time if a pin conflicts with one of them.
-RUN cd /tmp/workforce-src \
+RUN cd /opt/airflow/workforce-src \
     && pip install --no-cache-dir -c requirements.lock . \
     && pip check \
     && cd / \
-    && rm -rf /tmp/workforce-src
+    && rm -rf /opt/airflow/workforce-src
 
 # Code and project files the installed package cannot find relative to itself once installed
 # non-editable (config.PROJECT_ROOT points into site-packages); docker-compose.yml and the ENV
