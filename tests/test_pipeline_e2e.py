@@ -17,6 +17,7 @@ from workforce.extract import ExtractError
 from workforce.indicators import INDICATORS, PUBLISHED_COLUMNS, RATES_BY_NAME, status_column
 from workforce.pipeline import run_month
 from workforce.quality import QualityGateError
+from workforce.tables import PUBLISHED_TABLES
 
 pytestmark = pytest.mark.slow
 LA = "All"
@@ -32,17 +33,17 @@ def _round_half_away(value: float, places: int) -> float:
 
 
 def _fingerprint(settings, month) -> dict[str, str]:
-    files = [
-        settings.published_month_dir(month) / "scrutiny_workforce_monthly.csv",
-        settings.published_month_dir(month) / "scrutiny_workforce_monthly.parquet",
-    ]
+    """Every published table's bytes (CSV, Parquet) and BI content; not the audit record's run id."""
+    month_dir = settings.published_month_dir(month)
+    files = [month_dir / f"{t.name}.{ext}" for t in PUBLISHED_TABLES for ext in ("csv", "parquet")]
     prints = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     con = duckdb.connect(str(settings.published_warehouse_path), read_only=True)
     try:
-        table = con.execute("select * from scrutiny_workforce_monthly order by all").df()
+        for t in PUBLISHED_TABLES:
+            table = con.execute(f"select * from {t.name} order by all").df()
+            prints[f"bi:{t.name}"] = hashlib.sha256(table.to_csv(index=False).encode()).hexdigest()
     finally:
         con.close()
-    prints["bi"] = hashlib.sha256(table.to_csv(index=False).encode()).hexdigest()
     return prints
 
 

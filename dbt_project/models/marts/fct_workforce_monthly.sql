@@ -121,10 +121,7 @@ final as (
         coalesce(caseloads.case_holders_fte, 0) as case_holders_fte,
         coalesce(unmatched.cases_unmatched, 0) as cases_unmatched,
         coalesce(sickness.working_days_lost_fte, 0) as working_days_lost_fte,
-        (
-            select bool_and(is_available) from availability
-            where export_name = 'hr_absences'
-        ) as has_absence_export
+        {{ export_available('hr_absences') }} as has_absence_export
     from grid
     left join in_post using (month_end, service_area)
     left join starters using (month_end, service_area)

@@ -27,15 +27,9 @@ timesheets as (
 
 coverage as (
     select
-        coalesce((
-            select bool_and(is_available) from availability
-            where export_name = 'payroll_lines'
-        ), false)
+        {{ export_available('payroll_lines') }}
             as has_payroll_export,
-        coalesce((
-            select bool_and(is_available) from availability
-            where export_name = 'agency_timesheets'
-        ), false)
+        {{ export_available('agency_timesheets') }}
             as has_timesheet_export,
         (select min(date_trunc('month', pay_period_end_date)) from payroll_lines) as payroll_first_day,
         (select cast(min(week_ending) - 6 as date) from timesheets) as timesheets_first_day

@@ -23,10 +23,7 @@ leavers as (
 
 exports as (
     select
-        coalesce((
-            select bool_and(is_available) from availability
-            where export_name = 'hr_exit_interviews'
-        ), false)
+        {{ export_available('hr_exit_interviews') }}
             as has_exit_interview_export
 ),
 

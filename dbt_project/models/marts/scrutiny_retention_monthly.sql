@@ -27,15 +27,9 @@ in_post_spells as (
 
 payroll_coverage as (
     select
-        coalesce((
-            select bool_and(is_available) from availability
-            where export_name = 'payroll_lines'
-        ), false)
+        {{ export_available('payroll_lines') }}
             as has_payroll_export,
-        coalesce((
-            select bool_and(is_available) from availability
-            where export_name = 'hr_exit_interviews'
-        ), false)
+        {{ export_available('hr_exit_interviews') }}
             as has_exit_interview_export,
         (select min(date_trunc('month', pay_period_end_date)) from payroll) as payroll_first_day
 ),
