@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from workforce import contract
+from workforce.spec import contract
 
 LA_LEVEL = "All"
 UNKNOWN_AREA = "Unknown"

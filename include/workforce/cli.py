@@ -23,7 +23,7 @@ def _progress(message: str) -> None:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from workforce.generate import SampleConfig, generate_sample
+    from workforce.sample.generate import SampleConfig, generate_sample
 
     settings = load_settings()
     landing = Path(args.landing).resolve() if args.landing else settings.landing_dir
@@ -37,7 +37,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     }
     config = SampleConfig(**{k: v for k, v in fields.items() if v is not None})
     if args.without:
-        from workforce.contract import OPTIONAL_EXPORTS
+        from workforce.spec.contract import OPTIONAL_EXPORTS
 
         unknown = sorted(set(args.without) - set(OPTIONAL_EXPORTS))
         if unknown:
@@ -84,8 +84,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     import json
 
-    from workforce import audit
-    from workforce.extract import month_end_of
+    from workforce.ingest.extract import month_end_of
+    from workforce.release import audit
 
     settings = load_settings()
     month_end_of(args.month)  # a clear error for a malformed month

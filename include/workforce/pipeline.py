@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from workforce.config import Settings, load_settings
-from workforce.extract import ExtractError, ExtractReport, extract, month_end_of
-from workforce.publish import (
+from workforce.ingest.extract import ExtractError, ExtractReport, extract, month_end_of
+from workforce.publish.publisher import (
     PUBLISHED_TABLES,
     TABLE,
     PublishReport,
@@ -60,7 +60,7 @@ def _write_json(path, data) -> None:
 
 
 def step_transform(month: str, settings: Settings | None = None, progress: Progress | None = None):
-    from workforce.transform import build  # subprocess wrapper; no heavy import
+    from workforce.model.build import build  # subprocess wrapper; no heavy import
 
     settings = settings or load_settings()
     return build(settings, month_end_of(month), progress)
@@ -75,7 +75,11 @@ def step_validate(month: str, settings: Settings | None = None, progress: Progre
     ``WORKFORCE_QUARANTINE_MAX_PCT`` is a critical check, so it fails this step. On success the
     rows are staged with the audit record (``audit.json``) that publish completes.
     """
-    from workforce import audit, disclosure, quality  # Great Expectations is heavy: import at run time only
+    from workforce.quality import gate as quality
+    from workforce.release import (
+        audit,  # Great Expectations is heavy: import at run time only
+        disclosure,
+    )
     from workforce.warehouse import connect
 
     settings = settings or load_settings()

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from workforce.config import Settings
-from workforce.contract import DATE, DECIMAL, EXPORTS, INT, ExportSpec
+from workforce.spec.contract import DATE, DECIMAL, EXPORTS, INT, ExportSpec
 
 RAW_SCHEMA = "raw"
 MANIFEST_TABLE = f"{RAW_SCHEMA}.load_manifest"

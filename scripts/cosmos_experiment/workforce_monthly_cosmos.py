@@ -4,13 +4,13 @@ Throwaway variant of dags/workforce_monthly.py for the "per-model dbt progress i
 question (see README.md next to this file). Identical to the real DAG except `transform`:
 
 * astronomer-cosmos `DbtTaskGroup`, `ExecutionMode.WATCHER`: one producer task runs ONE
-  `dbt build` (subprocess, like workforce.transform) and one sensor task per dbt model/seed
+  `dbt build` (subprocess, like workforce.model.build) and one sensor task per dbt model/seed
   turns green/red as dbt reports that node (tests run inside the build, attached to their model).
 * `LoadMode.DBT_MANIFEST`: the manifest comes from `dbt parse`, run by measure.sh into
   $COSMOS_EXP_MANIFEST (default <tempdir>/cosmos_exp/manifest/manifest.json). No `dbt deps`.
 * vars: reporting_month is TEMPLATED from the upstream `reporting_month` task's XCom (same value
   the real DAG passes); la_code/history_months from workforce.config like transform.dbt_vars.
-* env: workforce.transform.dbt_environment(settings) (WORKFORCE_WAREHOUSE_PATH = the data dir's
+* env: workforce.model.build.dbt_environment(settings) (WORKFORCE_WAREHOUSE_PATH = the data dir's
   warehouse/workforce.duckdb, DuckDB threads/memory/temp dir), computed at DAG parse time from
   the same WORKFORCE_* environment the tasks see.
 * pool: only the producer (the one process that opens DuckDB) is in `workforce_warehouse`;
@@ -31,7 +31,7 @@ from airflow.sdk import Param, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode
 from workforce.config import load_settings
-from workforce.transform import dbt_environment, dbt_executable
+from workforce.model.build import dbt_environment, dbt_executable
 
 POOL = "workforce_warehouse"
 log = logging.getLogger("airflow.task")
@@ -133,7 +133,7 @@ def workforce_monthly_cosmos():
         ),
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.WATCHER,
-            # Subprocess, like workforce.transform: dbt-duckdb keeps its in-process connection
+            # Subprocess, like workforce.model.build: dbt-duckdb keeps its in-process connection
             # (and the file lock) open after a dbtRunner run.
             invocation_mode=InvocationMode.SUBPROCESS,
             dbt_executable_path=dbt_executable(),

@@ -9,8 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 from workforce.config import DEMO_PSEUDONYMISATION_KEY
-from workforce.extract import ExtractError, extract, parse_dates
-from workforce.pseudonymise import PseudonymisationKeyError, Pseudonymiser, age_band, normalise_identifier
+from workforce.ingest.extract import ExtractError, extract, parse_dates
+from workforce.ingest.pseudonymise import PseudonymisationKeyError, Pseudonymiser, age_band, normalise_identifier
 
 MONTH_END = date(2025, 9, 30)
 HEX64 = re.compile(r"^[0-9a-f]{64}$")

@@ -11,7 +11,12 @@ import shutil
 import duckdb
 import pytest
 from conftest import SMALL_MONTH, settings_for
-from workforce import audit, extract, pipeline, publish, quality, transform
+from workforce import pipeline
+from workforce.ingest import extract
+from workforce.model import build as transform
+from workforce.publish import publisher as publish
+from workforce.quality import gate as quality
+from workforce.release import audit
 
 pytestmark = pytest.mark.slow
 VOLATILE = ("run_id", "validated_at", "published_at")

@@ -28,10 +28,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from workforce import audit, spreadsheet_safety
 from workforce.config import Settings
-from workforce.spreadsheet_safety import neutralise_formulas  # noqa: F401  (re-exported)
-from workforce.tables import PUBLISHED_TABLES, TABLE
+from workforce.publish import spreadsheet_safety
+from workforce.publish.spreadsheet_safety import neutralise_formulas  # noqa: F401  (re-exported)
+from workforce.release import audit
+from workforce.spec.tables import PUBLISHED_TABLES, TABLE
 from workforce.warehouse import connect
 
 log = logging.getLogger(__name__)

@@ -30,8 +30,8 @@ from datetime import date
 from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
-from workforce.contract import EXPORTS
-from workforce.indicators import KEY_COLUMNS, LA_LEVEL
+from workforce.spec.contract import EXPORTS
+from workforce.spec.indicators import KEY_COLUMNS, LA_LEVEL
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd

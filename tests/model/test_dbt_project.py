@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 from conftest import ROOT
-from workforce.contract import EXPORTS
-from workforce.indicators import PUBLISHED_COLUMNS
+from workforce.spec.contract import EXPORTS
+from workforce.spec.indicators import PUBLISHED_COLUMNS
 from workforce.warehouse import raw_column_types
 
 DBT = ROOT / "dbt_project"

@@ -70,8 +70,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workforce.indicators import KEY_COLUMNS, LA_LEVEL, RATES, STATUS_SUFFIX
-from workforce.tables import TABLE
+from workforce.spec.indicators import KEY_COLUMNS, LA_LEVEL, RATES, STATUS_SUFFIX
+from workforce.spec.tables import TABLE
 
 log = logging.getLogger(__name__)
 
@@ -319,7 +319,7 @@ def spec_for(table_name: str) -> DisclosureSpec:
         return SPECS[table_name]
     except KeyError:
         raise DisclosureError(
-            f"published table {table_name!r} has no disclosure spec: add one to workforce.disclosure.SPECS "
+            f"published table {table_name!r} has no disclosure spec: add one to workforce.release.disclosure.SPECS "
             "(DisclosureSpec(counts=()) if it holds no counts of people)"
         ) from None
 

@@ -23,10 +23,12 @@ import duckdb
 import pandas as pd
 import pytest
 from conftest import ROOT, SMALL_MONTH
-from workforce import pseudonymise, publish, spreadsheet_safety
 from workforce.config import DEMO_PSEUDONYMISATION_KEY, SAMPLE_MARKER
-from workforce.pseudonymise import AIRFLOW_CONNECTION_ID, PseudonymisationKeyError, Pseudonymiser, resolve_key
-from workforce.tables import PUBLISHED_TABLES
+from workforce.ingest import pseudonymise
+from workforce.ingest.pseudonymise import AIRFLOW_CONNECTION_ID, PseudonymisationKeyError, Pseudonymiser, resolve_key
+from workforce.publish import publisher as publish
+from workforce.publish import spreadsheet_safety
+from workforce.spec.tables import PUBLISHED_TABLES
 
 FORMULA_START = spreadsheet_safety.FORMULA_START
 #: Identifiers of the contract's exports, as the source systems write them (SWE numbers also
@@ -232,7 +234,7 @@ def test_airflow_connection_lookup_reads_the_password(monkeypatch, tmp_path):
 
 def test_workforce_run_outside_airflow_never_imports_it(tmp_path):
     code = (
-        "import sys, workforce.pseudonymise as p; "
+        "import sys, workforce.ingest.pseudonymise as p; "
         "assert p.airflow_connection_key() is None; assert 'airflow' not in sys.modules"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_CONN_")}
@@ -240,7 +242,7 @@ def test_workforce_run_outside_airflow_never_imports_it(tmp_path):
 
 
 def test_key_is_never_logged_or_reported(small_settings, caplog):
-    from workforce.extract import extract
+    from workforce.ingest.extract import extract
 
     key = "never-log-me-" + "q" * 40
     settings = replace(small_settings, pseudonymisation_key=key)

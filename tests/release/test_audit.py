@@ -10,9 +10,10 @@ import duckdb
 import pandas as pd
 import pytest
 from conftest import DEFAULT_MONTH, SMALL_MONTH
-from workforce import audit, cli, pipeline
-from workforce.extract import discover, month_end_of
-from workforce.quality import QualityGateError
+from workforce import cli, pipeline
+from workforce.ingest.extract import discover, month_end_of
+from workforce.quality.gate import QualityGateError
+from workforce.release import audit
 
 pytestmark = pytest.mark.slow
 

@@ -48,7 +48,8 @@ from pathlib import Path
 import pandas as pd
 
 from workforce.config import Settings
-from workforce.contract import (
+from workforce.ingest.pseudonymise import Pseudonymiser, age_band, resolve_key
+from workforce.spec.contract import (
     CODE,
     DATE,
     DECIMAL,
@@ -59,7 +60,6 @@ from workforce.contract import (
     PERIOD,
     ExportSpec,
 )
-from workforce.pseudonymise import Pseudonymiser, age_band, resolve_key
 from workforce.warehouse import (
     MANIFEST_TABLE,
     QUARANTINE_TABLE,

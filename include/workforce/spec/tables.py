@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workforce.indicators import PUBLISHED_COLUMNS
+from workforce.spec.indicators import PUBLISHED_COLUMNS
 
 TABLE = "scrutiny_workforce_monthly"
 

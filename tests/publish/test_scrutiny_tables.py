@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 from conftest import DEFAULT_MONTH
-from workforce.tables import PUBLISHED_TABLES
+from workforce.spec.tables import PUBLISHED_TABLES
 
 SCRUTINY_TABLES = [t for t in PUBLISHED_TABLES if t.name != "scrutiny_workforce_monthly"]
 

@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import pytest
 import reference_metrics as ref
-from workforce import contract, indicators
+from workforce.spec import contract, indicators
 
 D = date(2024, 9, 30)
 LONG_AGO = "2015-01-01"

@@ -21,12 +21,12 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
-from workforce import contract as c
-from workforce import indicators as ind
-from workforce import quality as q
-from workforce.tables import PUBLISHED_TABLES
+from workforce.quality import gate as q
+from workforce.spec import contract as c
+from workforce.spec import indicators as ind
+from workforce.spec.tables import PUBLISHED_TABLES
 
-EXPECTATIONS = Path(__file__).resolve().parents[1] / "expectations"
+EXPECTATIONS = Path(__file__).resolve().parents[2] / "expectations"
 MONTH_END = date(2026, 9, 30)
 HEX = "^[0-9a-f]{64}$"
 SQL_TYPES = {
@@ -427,7 +427,7 @@ def test_published_suite_covers_every_rate_and_status():
 
 def test_importing_the_module_does_not_import_gx_pandas_or_duckdb():
     code = (
-        "import sys, workforce.quality; heavy = {'great_expectations', 'pandas', 'duckdb'}; "
+        "import sys, workforce.quality.gate; heavy = {'great_expectations', 'pandas', 'duckdb'}; "
         "print(sorted(heavy & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -607,7 +607,7 @@ def test_raw_warning_is_logged_not_raised(caplog):
     assert result.success
     (warning,) = result.failures(q.WARNING)
     assert warning.column == "service_area" and "Youth Justice" in warning.observed
-    with caplog.at_level(logging.WARNING, logger="workforce.quality"):
+    with caplog.at_level(logging.WARNING, logger="workforce.quality.gate"):
         q.raise_on_failure([result])
     assert "Youth Justice" in caplog.text and "raw_hr_teams" in caplog.text
 

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 import yaml
 from conftest import SMALL_MONTH, settings_for
-from workforce.extract import RULES, ExtractError, extract
+from workforce.ingest.extract import RULES, ExtractError, extract
 from workforce.pipeline import run_month
 
 CORPUS = Path(__file__).parent / "bad_inputs"

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from workforce import contract
 from workforce.config import SAMPLE_MARKER
-from workforce.generate import SampleConfig, generate_sample
+from workforce.sample.generate import SampleConfig, generate_sample
+from workforce.spec import contract
 
 SMALL = SampleConfig(la_workers=60, agency_workers=20, history_years=3, extracts=3)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -570,7 +570,7 @@ def test_default_sample_sits_near_a_typical_county(tmp_path):
             assert lo <= got[name] <= hi, f"{name} at {date}: {got[name]:.1f} not in {lo}-{hi}"
         assert 0.8 <= got["starters_headcount"] / got["leavers_headcount"] <= 1.25, date
     # September sits inside what DfE publishes across councils (2025 release)
-    dfe_file = Path(__file__).resolve().parents[2] / "shared/data/dfe/csww_indicators_2017_to_2025.csv"
+    dfe_file = Path(__file__).resolve().parents[3] / "shared/data/dfe/csww_indicators_2017_to_2025.csv"
     if dfe_file.exists():
         dfe = pd.read_csv(dfe_file, dtype=str)
         councils = dfe[(dfe.geographic_level == "Local authority") & (dfe.time_period == "2025")]

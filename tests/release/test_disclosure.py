@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import DEFAULT_MONTH
-from workforce import publish
-from workforce.disclosure import (
+from workforce.publish import publisher as publish
+from workforce.release.disclosure import (
     SPECS,
     DisclosureError,
     DisclosureSpec,
     apply_disclosure_control,
     disclosure_problems,
 )
-from workforce.indicators import (
+from workforce.spec.indicators import (
     EXTRA_DENOMINATORS,
     INDICATORS,
     PUBLISHED_COLUMNS,
@@ -26,7 +26,7 @@ from workforce.indicators import (
     RATES_BY_NAME,
     status_column,
 )
-from workforce.tables import PUBLISHED_TABLES, TABLE
+from workforce.spec.tables import PUBLISHED_TABLES, TABLE
 
 T = 4
 MONTH_END = date(2026, 9, 30)
@@ -297,7 +297,7 @@ def test_team_rows_without_subtotals_treat_the_area_as_published_elsewhere():
 @pytest.mark.slow
 def test_protected_sample_month_passes_the_published_suite(published_default):
     """The real published month, protected, still passes every critical published check."""
-    from workforce import quality
+    from workforce.quality import gate as quality
 
     settings, _summary = published_default
     df = pd.read_parquet(settings.published_month_dir(DEFAULT_MONTH) / f"{TABLE}.parquet")

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 import reference_metrics
 from conftest import DEFAULT_MONTH, SMALL_MONTH
-from workforce.extract import ExtractError
-from workforce.indicators import INDICATORS, PUBLISHED_COLUMNS, RATES_BY_NAME, status_column
+from workforce.ingest.extract import ExtractError
 from workforce.pipeline import run_month
-from workforce.quality import QualityGateError
-from workforce.tables import PUBLISHED_TABLES
+from workforce.quality.gate import QualityGateError
+from workforce.spec.indicators import INDICATORS, PUBLISHED_COLUMNS, RATES_BY_NAME, status_column
+from workforce.spec.tables import PUBLISHED_TABLES
 
 pytestmark = pytest.mark.slow
 LA = "All"
