@@ -52,7 +52,7 @@ def is_sample_landing(landing_dir: Path) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(content, dict) and (
-        content.get("synthetic") is True or content.get("generator") == "workforce.sample.generate"
+        content.get("synthetic") is True or content.get("generator") == "workforce.generate"
     )
 
 

@@ -1912,7 +1912,7 @@ def generate_sample(landing_dir: Path, config: SampleConfig = SampleConfig(),  #
     exports = [e for e in contract.EXPORTS if e.required or e.name in optional]
     marker = {
         "note": SAMPLE_NOTE,
-        "generator": "workforce.sample.generate",
+        "generator": "workforce.generate",
         "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()},
         "extract_dates": extract_dates,
         "exports": [e.name for e in exports],
