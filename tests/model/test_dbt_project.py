@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 from conftest import ROOT
+from workforce.spec.catalogue import published_tables
 from workforce.spec.contract import EXPORTS
-from workforce.spec.indicators import PUBLISHED_COLUMNS
 from workforce.warehouse import raw_column_types
 
 DBT = ROOT / "dbt_project"
@@ -33,10 +33,15 @@ def test_personal_columns_are_registered():
                 assert tables[spec.name][col.raw_name]["meta"]["personal_data"] is True
 
 
-def test_published_model_documents_every_published_column_in_order():
-    models = {m["name"]: m for m in _yaml(DBT / "models/marts/_marts__models.yml")["models"]}
-    columns = [c["name"] for c in models["scrutiny_workforce_monthly"]["columns"]]
-    assert tuple(columns) == PUBLISHED_COLUMNS
+def test_published_models_document_every_catalogued_column_in_order_under_an_enforced_contract():
+    for table in published_tables():
+        (model,) = _yaml(DBT / f"models/marts/_{table.name}__models.yml")["models"]
+        assert model["name"] == table.name
+        assert model["config"]["contract"]["enforced"] is True, table.name
+        assert tuple(c["name"] for c in model["columns"]) == table.published_columns, table.name
+        types = {c["name"]: c["data_type"].upper() for c in model["columns"]}
+        assert types == table.column_types, table.name
+        assert all(c["description"] for c in model["columns"]), table.name
 
 
 def test_every_model_states_its_grain_and_has_a_key_test():

@@ -39,12 +39,7 @@ selected as (
 
 pipeline_september as (
     -- the pipeline's 30 September figure for each DfE reporting year (1 Oct - 30 Sep)
-    {%- set published = ['inpost_fte', 'inpost_headcount', 'starters_fte', 'starters_headcount',
-        'leavers_fte', 'leavers_headcount', 'turnover_rate_fte', 'turnover_rate_headcount',
-        'agency_fte', 'agency_headcount', 'agency_rate_fte', 'agency_rate_headcount',
-        'agency_cover_fte', 'agency_cover_rate_fte', 'vacancy_fte', 'vacancy_rate_fte',
-        'vacancy_agency_cover_rate_fte', 'case_holders_fte', 'cases', 'caseload_fte',
-        'working_days_lost_fte', 'absence_rate_fte'] %}
+    {%- set published = catalogue('scrutiny_workforce_monthly')['dfe_indicators'] %}
     {%- for name in published %}
         select
             cast(year(month_end) as integer) as time_period,

@@ -1,30 +1,19 @@
 {#- One row per (la_code, month_end, service_area), in the shape published to BI tools and the
-    scrutiny pack. Rates are computed from unrounded parts and rounded once, here, to 1 dp half
-    away from zero (DuckDB round()); FTE and day counts to 2 dp. Each indicator has a _status
+    scrutiny pack. The columns, rates and their parts come from the catalogue
+    (include/workforce/spec/catalogue.yml, through the generated macro catalogue()). Rates are
+    computed from unrounded parts and rounded once, here, to 1 dp half away from zero (DuckDB
+    round()); FTE and day counts to their catalogued decimals. Each indicator has a _status
     column: null when the value is published, 'z' for a zero denominator, 'x' when an optional
     export it needs is missing. (Small-number suppression, 'c', is applied at publication.) -#}
-{%- set rates = [
-    ('turnover_rate_fte', 'leavers_fte', 'inpost_fte', 100),
-    ('turnover_rate_headcount', 'leavers_headcount', 'inpost_headcount', 100),
-    ('agency_rate_fte', 'agency_fte', 'agency_fte + inpost_fte', 100),
-    ('agency_rate_headcount', 'agency_headcount', 'agency_headcount + inpost_headcount', 100),
-    ('agency_cover_rate_fte', 'agency_cover_fte', 'agency_fte', 100),
-    ('vacancy_rate_fte', 'vacancy_fte', 'vacancy_fte + inpost_fte', 100),
-    ('vacancy_agency_cover_rate_fte', 'agency_cover_fte', 'vacancy_fte', 100),
-    ('caseload_fte', 'cases', 'case_holders_fte', 1),
-    ('absence_rate_fte', 'working_days_lost_fte', 'inpost_fte * ' ~ var('working_days_per_year'), 100),
-] -%}
-{%- set rate_names = rates | map(attribute=0) | list -%}
-{%- set fte_values = ['inpost_fte', 'starters_fte', 'leavers_fte', 'agency_fte', 'agency_cover_fte',
-                      'vacancy_fte', 'case_holders_fte', 'working_days_lost_fte'] -%}
-{%- set counts = ['inpost_headcount', 'starters_headcount', 'leavers_headcount', 'agency_headcount', 'cases'] -%}
-{%- set needs_absences = ['working_days_lost_fte', 'absence_rate_fte'] -%}
-{%- set indicators = ['inpost_fte', 'inpost_headcount', 'starters_fte', 'starters_headcount',
-    'leavers_fte', 'leavers_headcount', 'turnover_rate_fte', 'turnover_rate_headcount',
-    'agency_fte', 'agency_headcount', 'agency_rate_fte', 'agency_rate_headcount',
-    'agency_cover_fte', 'agency_cover_rate_fte', 'vacancy_fte', 'vacancy_rate_fte',
-    'vacancy_agency_cover_rate_fte', 'case_holders_fte', 'cases', 'caseload_fte',
-    'working_days_lost_fte', 'absence_rate_fte'] -%}
+{%- set cat = catalogue('scrutiny_workforce_monthly') -%}
+{%- set rate_names = cat['rates'] | map(attribute='name') | list -%}
+{%- set rate_of_denominator = {} -%}
+{%- for rate in cat['rates'] -%}
+    {%- do rate_of_denominator.update({rate['denominator']: rate['name']}) -%}
+{%- endfor -%}
+{#- The fact table's flag for each optional export an indicator may need. -#}
+{%- set export_flags = {'hr_absences': 'has_absence_export'} -%}
+{%- set keys = ['la_code', 'month_end', 'service_area'] -%}
 
 with facts as (
     select * from {{ ref('fct_workforce_monthly') }}
@@ -33,11 +22,12 @@ with facts as (
 parts as (
     select
         *,
-    {%- for name, numerator, denominator, multiplier in rates %}
-        {{ denominator }} as {{ name }}__denominator,
+    {%- for rate in cat['rates'] %}
+        {{ rate['denominator_sql'] }} as {{ rate['name'] }}__denominator,
         case
-            when {{ denominator }} > 0 then {{ numerator }} / ({{ denominator }}) * {{ multiplier }}
-        end as {{ name }}__value{{ ',' if not loop.last }}
+            when {{ rate['denominator_sql'] }} > 0
+                then {{ rate['numerator'] }} / ({{ rate['denominator_sql'] }}) * {{ rate['multiplier'] }}
+        end as {{ rate['name'] }}__value{{ ',' if not loop.last }}
     {%- endfor %}
     from facts
 ),
@@ -45,12 +35,16 @@ parts as (
 statused as (
     select
         *,
-    {%- for name in indicators %}
-        {%- if name in needs_absences or name in rate_names %}
+    {%- for name in cat['dfe_indicators'] %}
+        {%- set needs = cat['needs'].get(name, []) %}
+        {%- if needs or name in rate_names %}
             case
-                {%- if name in needs_absences %}
-                    when not coalesce(has_absence_export, false) then 'x'
-                {%- endif %}
+                {%- for export in needs %}
+                {%- if export not in export_flags %}
+                        {{ fail("scrutiny_workforce_monthly: no availability flag for export " ~ export) }}
+                    {%- endif %}
+                    when not coalesce({{ export_flags[export] }}, false) then 'x'
+                {%- endfor %}
                 {%- if name in rate_names %}
                     when {{ name }}__value is null then 'z'
                 {%- endif %}
@@ -67,22 +61,27 @@ final as (
         cast('{{ var("la_code") }}' as varchar) as la_code,
         month_end,
         service_area,
-        {%- for name in indicators %}
+    {%- for name in cat['columns'] if name not in keys and not (name.endswith('_status') and name[:-7] in cat['status_columns']) %}
+        {%- if name in cat['dfe_indicators'] %}
             case
                 when {{ name }}_status is null
                     then
-                        {%- if name in rate_names %} round({{ name }}__value, 1)
-                {%- elif name in counts %} cast({{ name }} as bigint)
-                {%- else %} round({{ name }}, 2)
+                        {%- if name in rate_names %} round({{ name }}__value, {{ cat['decimals'][name] }})
+                {%- elif name in cat['counts'] %} cast({{ name }} as bigint)
+                {%- else %} round({{ name }}, {{ cat['decimals'][name] }})
                 {%- endif %}
             end as {{ name }},
-            {{ name }}_status,
-        {%- endfor %}
-        round(agency_rate_fte__denominator, 2) as agency_rate_fte_denominator,
-        cast(agency_rate_headcount__denominator as bigint) as agency_rate_headcount_denominator,
-        round(vacancy_rate_fte__denominator, 2) as vacancy_rate_fte_denominator,
-        round(absence_rate_fte__denominator, 2) as absence_rate_fte_denominator,
-        cast(cases_unmatched as bigint) as cases_unmatched
+            {{ name }}_status
+        {%- elif name in rate_of_denominator and cat['types'][name] in ('bigint', 'integer') %}
+            cast({{ rate_of_denominator[name] }}__denominator as bigint) as {{ name }}
+        {%- elif name in rate_of_denominator %}
+            round({{ rate_of_denominator[name] }}__denominator, {{ cat['decimals'][name] }}) as {{ name }}
+        {%- elif name in cat['counts'] %}
+            cast({{ name }} as bigint) as {{ name }}
+        {%- else %}
+                {{ fail("scrutiny_workforce_monthly: no rule to publish column " ~ name) }}
+            {%- endif %}{{ ',' if not loop.last }}
+    {%- endfor %}
     from statused
 )
 

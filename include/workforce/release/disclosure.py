@@ -70,8 +70,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workforce.spec.indicators import KEY_COLUMNS, LA_LEVEL, RATES, STATUS_SUFFIX
-from workforce.spec.tables import TABLE
+from workforce.spec.catalogue import LA_LEVEL, STATUS_SUFFIX, Table, published_tables
 
 log = logging.getLogger(__name__)
 
@@ -131,128 +130,7 @@ class DisclosureSpec:
         return self.linked.get(column, ())
 
 
-def _scrutiny_spec() -> DisclosureSpec:
-    counts = ("inpost_headcount", "starters_headcount", "leavers_headcount", "agency_headcount", "cases")
-    values: dict[str, tuple[str, ...]] = {
-        # FTE and days of the same people as a headcount.
-        "inpost_fte": ("inpost_headcount",),
-        "starters_fte": ("starters_headcount",),
-        "leavers_fte": ("leavers_headcount",),
-        "agency_fte": ("agency_headcount",),
-        "agency_cover_fte": ("agency_headcount",),
-        # Case holders are in-post and agency workers; their FTE would reveal either.
-        "case_holders_fte": ("inpost_headcount", "agency_headcount"),
-        # Sickness of in-post staff: health data of the few people in a small cell.
-        "working_days_lost_fte": ("inpost_headcount",),
-        # Published denominators, built from the parts above (metrics.md).
-        "agency_rate_fte_denominator": ("agency_headcount", "inpost_headcount"),
-        "agency_rate_headcount_denominator": ("agency_headcount", "inpost_headcount"),
-        "vacancy_rate_fte_denominator": ("inpost_headcount",),
-        "absence_rate_fte_denominator": ("inpost_headcount",),
-        # Children held by unmatched CMS professionals: part of the cases of the cell.
-        "cases_unmatched": ("cases",),
-        # vacancy_fte is funded posts less staff FTE, not a count of people: it is published, but
-        # every rate using it with a suppressed part is suppressed below.
-    }
-
-    def deps(column: str) -> tuple[str, ...]:
-        return (column,) if column in counts else values.get(column, ())
-
-    for rate in RATES:
-        values[rate.name] = tuple(dict.fromkeys(deps(rate.numerator) + deps(rate.denominator)))
-    return DisclosureSpec(counts=counts, linked=values, group_by=KEY_COLUMNS[:2], levels=KEY_COLUMNS[2:])
-
-
-# --- the scrutiny metric set (one row per la_code, month_end, service_area, team_code) ----------
-
 _TEAM_LEVELS = ("service_area", "team_code")
-
-
-def _rate_links(
-    values: dict[str, tuple[str, ...]], rates: Mapping[str, tuple[str, str]], counts: tuple[str, ...] = ()
-) -> None:
-    """A rate follows the suppression of its numerator and denominator (or what they follow)."""
-    for rate, parts in rates.items():
-        deps: tuple[str, ...] = ()
-        for part in parts:
-            deps += (part, *values.get(part, ())) if part in counts else values.get(part, (part,))
-        values[rate] = tuple(dict.fromkeys(deps))
-
-
-_BANDS = (
-    "case_holders_up_to_80pct_of_target",
-    "case_holders_80_to_100pct_of_target",
-    "case_holders_100_to_120pct_of_target",
-    "case_holders_over_120pct_of_target",
-)
-
-
-def _caseload_spec() -> DisclosureSpec:
-    counts = ("case_holders_headcount", "cases", "case_holders_over_target", *_BANDS)
-    values: dict[str, tuple[str, ...]] = {
-        "case_holders_fte": ("case_holders_headcount",),
-        # The cases of a few known case holders are their workloads: hidden with them too.
-        "cases": ("case_holders_headcount",),
-        # A max or 90th percentile over a few case holders is (nearly) one person's caseload.
-        "caseload_max": ("case_holders_headcount",),
-        "caseload_p90": ("case_holders_headcount",),
-    }
-    _rate_links(values, {
-        "caseload_fte": ("cases", "case_holders_fte"),
-        "pct_case_holders_over_target": ("case_holders_over_target", "case_holders_headcount"),
-    }, counts)
-    return DisclosureSpec(
-        counts=counts, linked=values, levels=_TEAM_LEVELS,
-        # The bands add up to the case holders, the two bands over target to those over target.
-        row_sums=(("case_holders_headcount", _BANDS), ("case_holders_over_target", _BANDS[2:])),
-    )
-
-
-def _child_stability_spec() -> DisclosureSpec:
-    # A child is counted in every team holding them but once per area and council: the team sums
-    # are not exact, and treating them as exact only protects more.
-    values: dict[str, tuple[str, ...]] = {}
-    _rate_links(values, {"pct_children_3plus_workers_12m": ("children_3plus_workers_12m", "children_open")})
-    return DisclosureSpec(counts=("children_open", "children_3plus_workers_12m"), linked=values, levels=_TEAM_LEVELS)
-
-
-def _retention_spec() -> DisclosureSpec:
-    counts = (
-        "inpost_headcount", "asye_headcount", "ap_headcount", "overseas_headcount",
-        "starter_cohort_headcount", "starters_retained_12m", "overseas_cohort_headcount", "overseas_retained_12m",
-        "promotions_12m", "retention_eligible_headcount", "retention_eligible_paid_12m",
-        "retention_payment_recipients_12m", "leavers_headcount", "voluntary_leavers_headcount",
-        "leavers_under_2y_service_headcount", "exit_interviews_held", "leavers_citing_pay",
-    )
-    values: dict[str, tuple[str, ...]] = {}
-    _rate_links(values, {
-        "starter_retention_12m_pct": ("starters_retained_12m", "starter_cohort_headcount"),
-        "overseas_retention_12m_pct": ("overseas_retained_12m", "overseas_cohort_headcount"),
-        "pct_retention_eligible_paid_12m": ("retention_eligible_paid_12m", "retention_eligible_headcount"),
-        "voluntary_turnover_rate_headcount": ("voluntary_leavers_headcount", "inpost_headcount"),
-        "leavers_under_2y_service_pct": ("leavers_under_2y_service_headcount", "leavers_headcount"),
-        "exit_interview_coverage_pct": ("exit_interviews_held", "leavers_headcount"),
-        "leavers_citing_pay_pct": ("leavers_citing_pay", "exit_interviews_held"),
-    })
-    return DisclosureSpec(counts=counts, linked=values, levels=_TEAM_LEVELS)
-
-
-def _costs_spec() -> DisclosureSpec:
-    # No headcount is published with the money: the FTE-years worked stand for the people paid
-    # (at most threshold people work at most threshold FTE-years, so every cell of that few
-    # people is caught; a few larger part-time cells are suppressed too, erring safe).
-    la_money = ("paybill_gbp_month", "paybill_gbp_12m", "market_supplements_gbp_12m", "retention_payments_gbp_12m")
-    agency_money = ("agency_spend_gbp_month", "agency_spend_gbp_12m")
-    values: dict[str, tuple[str, ...]] = {c: ("inpost_fte_years_12m",) for c in la_money}
-    values.update({c: ("agency_fte_years_12m",) for c in agency_money})
-    _rate_links(values, {
-        "la_cost_per_fte_year_gbp_12m": ("paybill_gbp_12m", "inpost_fte_years_12m"),
-        "agency_cost_per_fte_year_gbp_12m": ("agency_spend_gbp_12m", "agency_fte_years_12m"),
-        "agency_premium_gbp_per_fte_12m": ("agency_cost_per_fte_year_gbp_12m", "la_cost_per_fte_year_gbp_12m"),
-    })
-    return DisclosureSpec(
-        counts=(), measures=("inpost_fte_years_12m", "agency_fte_years_12m"), linked=values, levels=_TEAM_LEVELS
-    )
 
 
 #: Leavers breakdowns whose categories partition the leavers of a row (exit-interview reasons do
@@ -288,30 +166,46 @@ def _leaver_sums(df: pd.DataFrame) -> list[tuple[Cell | None, list[Cell]]]:
     return sums
 
 
-def _leavers_spec() -> DisclosureSpec:
-    values: dict[str, tuple[str, ...]] = {"leavers_fte": ("leavers_headcount",)}
-    _rate_links(values, {"pct_of_leavers": ("leavers_headcount", "pct_of_leavers_denominator")})
+#: Sums across rows that a table's ``disclosure.cross_sums`` names in the catalogue.
+CROSS_SUMS: dict[str, Callable[[pd.DataFrame], list[tuple[Cell | None, list[Cell]]]]] = {
+    "leaver_sums": _leaver_sums,
+}
+
+
+def spec_from_table(table: Table) -> DisclosureSpec:
+    """The disclosure spec of a published table, from its catalogue entry.
+
+    Columns marked ``suppress: primary`` are protected in their own right: counts of people, and
+    FTE-years standing for people (``measures``). A column's ``follows`` lists the counts whose
+    suppression it follows; a rate follows whatever its numerator and denominator follow (a
+    primary part itself, and what that part follows)."""
+    layout = table.disclosure
+    if layout is None:
+        return DisclosureSpec(counts=())
+    primary = [c for c in table.columns if c.suppress == "primary"]
+    counts = tuple(c.name for c in primary if c.kind != "fte_years")
+    measures = tuple(c.name for c in primary if c.kind == "fte_years")
+    protected = set(counts) | set(measures)
+    linked: dict[str, tuple[str, ...]] = {c.name: c.follows for c in table.columns if c.follows and not c.is_rate}
+
+    def deps(column: str) -> tuple[str, ...]:
+        own = linked.get(column, ())
+        return (column, *own) if column in protected else own
+
+    for rate in table.rates:  # in catalogue order, so a rate of rates sees its parts' links
+        assert rate.numerator and rate.denominator
+        linked[rate.name] = tuple(dict.fromkeys(deps(rate.numerator) + deps(rate.denominator)))
+    if layout.cross_sums and layout.cross_sums not in CROSS_SUMS:
+        raise DisclosureError(f"{table.name}: cross_sums {layout.cross_sums!r} is not in CROSS_SUMS")
     return DisclosureSpec(
-        # The denominator counts people too: all leavers, or the interviewed ones.
-        counts=("leavers_headcount", "pct_of_leavers_denominator"),
-        linked=values,
-        group_by=("la_code", "month_end", "breakdown", "category"),
-        levels=_TEAM_LEVELS,
-        cross_sums=_leaver_sums,
+        counts=counts, measures=measures, linked=linked, group_by=layout.group_by, levels=layout.levels,
+        row_sums=tuple((s.total, s.parts) for s in layout.row_sums),
+        cross_sums=CROSS_SUMS[layout.cross_sums] if layout.cross_sums else None,
     )
 
 
-#: Every published table needs an entry; a table with no counts of people says so with ``counts=()``.
-SPECS: dict[str, DisclosureSpec] = {
-    TABLE: _scrutiny_spec(),
-    "scrutiny_caseload_monthly": _caseload_spec(),
-    "scrutiny_child_stability_monthly": _child_stability_spec(),
-    "scrutiny_retention_monthly": _retention_spec(),
-    "scrutiny_costs_monthly": _costs_spec(),
-    "scrutiny_leavers_monthly": _leavers_spec(),
-    # DfE's own published figures (already protected by DfE) and this pipeline's LA-level values.
-    "scrutiny_benchmarks": DisclosureSpec(counts=()),
-}
+#: Every published table's spec, from the catalogue (a table with no counts of people has ``counts=()``).
+SPECS: dict[str, DisclosureSpec] = {t.name: spec_from_table(t) for t in published_tables()}
 
 
 def spec_for(table_name: str) -> DisclosureSpec:
@@ -319,8 +213,7 @@ def spec_for(table_name: str) -> DisclosureSpec:
         return SPECS[table_name]
     except KeyError:
         raise DisclosureError(
-            f"published table {table_name!r} has no disclosure spec: add one to workforce.release.disclosure.SPECS "
-            "(DisclosureSpec(counts=()) if it holds no counts of people)"
+            f"published table {table_name!r} has no disclosure spec: declare it in include/workforce/spec/catalogue.yml"
         ) from None
 
 

@@ -1,12 +1,7 @@
 {#- One row per (time_period, geographic_level, area, indicator) of DfE's published files, in
     long form: the text value as published, its number (NULL when it is one of DfE's symbols)
     and the symbol as status (NULL when the value is a number). -#}
-{%- set indicators = ['inpost_fte', 'inpost_headcount', 'starters_fte', 'starters_headcount',
-    'leavers_fte', 'leavers_headcount', 'turnover_rate_fte', 'turnover_rate_headcount',
-    'agency_fte', 'agency_headcount', 'agency_rate_fte', 'agency_rate_headcount',
-    'agency_cover_fte', 'agency_cover_rate_fte', 'vacancy_fte', 'vacancy_rate_fte',
-    'vacancy_agency_cover_rate_fte', 'case_holders_fte', 'cases', 'caseload_fte',
-    'working_days_lost_fte', 'absence_rate_fte'] -%}
+{%- set indicators = catalogue('scrutiny_workforce_monthly')['dfe_indicators'] -%}
 with csww as (
     select * from {{ ref('dfe_csww_indicators') }}
 ),

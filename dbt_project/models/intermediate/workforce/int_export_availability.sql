@@ -1,8 +1,6 @@
 {#- One row per export of the contract: whether an extract dated on or before the reporting
     month end was loaded. Indicators that need a missing optional export publish as 'x'. -#}
-{%- set exports = ['hr_workers', 'hr_establishment', 'hr_absences', 'hr_teams', 'hr_exit_interviews',
-                   'payroll_lines', 'agency_assignments', 'agency_timesheets', 'ssd_professionals',
-                   'ssd_involvements', 'ssd_department'] %}
+{%- set exports = contract_exports() %}
 with contract_exports as (
     select unnest([{% for e in exports %}'{{ e }}'{{ ', ' if not loop.last }}{% endfor %}]) as export_name
 ),
