@@ -31,7 +31,6 @@ from workforce.sample import (
 from workforce.sample.config import SampleConfig, validate
 from workforce.sample.days import iso, month_end, month_start
 from workforce.sample.state import Council
-from workforce.sample.tables import Table
 from workforce.spec import contract
 
 LEAVER_RATE = 0.155  # leavers a year per person in post (DfE turnover for a typical county)
@@ -97,7 +96,7 @@ def simulate(c: Council, progress: Callable[[str], None]) -> dict:
     return {"absences": absences, "cases": cases.simulate_cases(c, absences)}
 
 
-def build_tables(c: Council, sim: dict) -> dict[str, Table | cms.Professionals]:
+def build_tables(c: Council, sim: dict) -> dict[str, writer.Snapshots]:
     """One table per export (the optional ones too), by export name."""
     # spell and assignment ids in a stable order
     spells = sorted(c.spells, key=lambda s: (s.emp_id, s.start, s.person.key, s.post.pid if s.post else ""))
@@ -106,11 +105,11 @@ def build_tables(c: Council, sim: dict) -> dict[str, Table | cms.Professionals]:
     assigns = sorted(c.assigns, key=lambda a: (a.start, a.person.swe))
     for i, a in enumerate(assigns, 1):
         a.aid = f"AS{i:06d}"
-    # payroll and timesheets from 24 months before the first extract (or the start of history)
+    # payroll and timesheets from the first of the 24 months the first extract shows
     first_month = max(c.start_mi, c.end_mi - c.cfg.extracts + 1 - 23)
     unmatched = sim["cases"]["unmatched"]
 
-    tables: dict[str, Table | cms.Professionals] = {
+    tables: dict[str, writer.Snapshots] = {
         "hr_workers": careers.hr_workers_table(spells),
         "hr_establishment": establishment.hr_establishment_table(c.posts),
         "hr_absences": absence.hr_absences_table(sim["absences"]),

@@ -3,9 +3,9 @@
 ``Council`` holds the whole true history as it is simulated — teams, funded posts, people,
 their spells in post and their agency assignments — and the one ``numpy`` generator seeded
 from ``SampleConfig.seed``. The simulation modules (``establishment``, ``people``, ``careers``,
-``starters``, ``agency``, ``absence``, ``cases``) are functions over a ``Council``; ``council``
-calls them in a fixed order, so the draws from the generator (and the files) are the same for
-the same config. The entities here feed every export; ``tables`` formats them.
+``starters``, ``agency``, ``absence``, ``caseholders``, ``cases``) work on a ``Council``, and
+``council`` calls them in a fixed order, so the draws from the generator (and the files) are
+the same for the same config. The entities here feed every export; ``tables`` formats them.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class Person:
 
 
 class Spell:
-    """One person in one post on the same terms from ``start`` to ``end``: a row of ``hr_workers``."""
+    """One person in one post (a casual worker: in a team) on unchanged terms: a row of ``hr_workers``."""
 
     __slots__ = ("person", "emp_id", "post", "team", "role", "grade", "contract", "fte",
                  "start", "end", "service_start", "leaving", "reason", "dest", "origin",
@@ -133,7 +133,10 @@ class Assign:
 
 
 class Council:
-    """The simulated council: its state and its random number generator."""
+    """The simulated council: its state, its random number generator and the draws from it.
+
+    ``h0``/``h1`` are the first and last day of the history, ``start_mi``/``end_mi`` its months.
+    """
 
     def __init__(self, cfg: SampleConfig):
         self.cfg = cfg
@@ -190,4 +193,5 @@ class Council:
         return [t for t in self.teams if t.cases]
 
     def teams_in(self, area: str) -> list[Team]:
+        """The teams of a service area."""
         return [t for t in self.teams if t.area == area]

@@ -58,9 +58,9 @@ def prepare_landing(landing: Path) -> None:
             target.unlink()
 
 
-
 def write_marker(landing: Path, config: SampleConfig, extract_dates: list[str],
                  exports: Sequence[contract.ExportSpec]) -> None:
+    """The ``SAMPLE_DATA.json`` marker: what wrote the folder, with which config, and what it holds."""
     marker = {
         "note": SAMPLE_NOTE,
         "generator": GENERATOR,
