@@ -33,7 +33,7 @@ def main() -> int:
 
     from workforce import pipeline
     from workforce.config import load_settings
-    from workforce.sample.generate import SampleConfig, generate_sample
+    from workforce.sample import SampleConfig, generate_sample
 
     timings: list[tuple[str, float]] = []
 

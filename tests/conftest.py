@@ -36,14 +36,14 @@ def settings_for(data_dir: Path, landing: Path, **env):
 
 
 def small_config():
-    from workforce.sample.generate import SampleConfig
+    from workforce.sample import SampleConfig
 
     return SampleConfig(seed=7, end_month=SMALL_MONTH, history_years=3, la_workers=60, agency_workers=20, extracts=3)
 
 
 @pytest.fixture(scope="session")
 def small_landing_cache(tmp_path_factory) -> Path:
-    from workforce.sample.generate import generate_sample
+    from workforce.sample import generate_sample
 
     landing = tmp_path_factory.mktemp("small") / "landing"
     generate_sample(landing, small_config())
@@ -66,7 +66,7 @@ def small_settings(small_landing, tmp_path):
 def published_default(tmp_path_factory):
     """The default sample through the whole pipeline for 2026-09 (once per session)."""
     from workforce.pipeline import run_month
-    from workforce.sample.generate import SampleConfig, generate_sample
+    from workforce.sample import SampleConfig, generate_sample
 
     base = tmp_path_factory.mktemp("default")
     landing = base / "landing"

@@ -23,7 +23,7 @@ def _progress(message: str) -> None:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from workforce.sample.generate import SampleConfig, generate_sample
+    from workforce.sample import SampleConfig, generate_sample
 
     settings = load_settings()
     landing = Path(args.landing).resolve() if args.landing else settings.landing_dir

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from workforce.config import SAMPLE_MARKER
-from workforce.sample.generate import SampleConfig, generate_sample
+from workforce.sample import SampleConfig, generate_sample
 from workforce.spec import contract
 
 SMALL = SampleConfig(la_workers=60, agency_workers=20, history_years=3, extracts=3)
