@@ -35,7 +35,7 @@ parts as (
 statused as (
     select
         *,
-    {%- for name in cat['dfe_indicators'] %}
+    {%- for name in cat['status_columns'] %}
         {%- set needs = cat['needs'].get(name, []) %}
         {%- if needs or name in rate_names %}
             case
@@ -62,7 +62,7 @@ final as (
         month_end,
         service_area,
     {%- for name in cat['columns'] if name not in keys and not (name.endswith('_status') and name[:-7] in cat['status_columns']) %}
-        {%- if name in cat['dfe_indicators'] %}
+        {%- if name in cat['status_columns'] %}
             case
                 when {{ name }}_status is null
                     then

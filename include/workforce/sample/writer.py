@@ -28,8 +28,8 @@ from workforce.sample.days import iso
 from workforce.spec import contract
 
 SAMPLE_NOTE = "synthetic sample data - not real people"
-# The marker's name for the generator. Kept from when the generator was one module,
-# ``workforce.sample.generate``: markers stay byte-identical and ``ingest.pseudonymise`` knows it.
+# The marker's name for the generator, ``workforce.generate`` since the first release (when the
+# generator was one module): markers stay byte-identical and ``ingest.pseudonymise`` knows it.
 GENERATOR = "workforce.generate"
 
 
