@@ -14,11 +14,14 @@
 | WORKFORCE_EXPECTATIONS_DIR | ``<repo>/expectations`` | Great Expectations suites |
 | WORKFORCE_QUARANTINE_MAX_PCT | ``2`` | validate fails if more than this % of an extract's rows were quarantined |
 | WORKFORCE_SUPPRESSION_THRESHOLD | ``4`` | counts of people 1..this below LA level publish as `c`; 0 = off |
-| WORKFORCE_MAX_EXTRACT_AGE_DAYS | ``45`` | a required export older than this (days before month end) stops the run |
+| WORKFORCE_EXTRACT_WINDOW_DAYS_BEFORE | ``7`` | an extract dated up to this many days before the month end serves it |
+| WORKFORCE_EXTRACT_WINDOW_DAYS_AFTER | ``14`` | ... and one dated up to this many days after it (exports land in M+1) |
+| WORKFORCE_LOCK_TIMEOUT_SECONDS | ``3600`` | how long a step waits for another step's hold on the warehouse |
 
 Quarantine: the threshold applies per export, to the extract used for the reporting month.
-Freshness: a required export missing, or whose latest extract on or before the month end is
-older than the limit, stops the extract step; an optional one is a recorded warning.
+Readiness: a month is served, per export, by its latest extract dated inside the month's window
+(``month end - before`` to ``month end + after``). A required export with no extract in the
+window stops the run before anything is loaded; an optional one publishes its figures as ``x``.
 
 Paths are resolved to absolute paths once, here: dbt resolves a relative DuckDB path
 against its working directory, not the profile's folder.
@@ -80,7 +83,9 @@ class Settings:
     expectations_dir: Path = PROJECT_ROOT / "expectations"
     quarantine_max_pct: float = 2.0
     suppression_threshold: int = 4
-    max_extract_age_days: int = 45
+    extract_window_days_before: int = 7
+    extract_window_days_after: int = 14
+    lock_timeout_seconds: int = 3600
 
     # Derived locations -------------------------------------------------------------------
     @property
@@ -135,9 +140,22 @@ def load_settings() -> Settings:
     threshold = _env_int("WORKFORCE_SUPPRESSION_THRESHOLD", 4)
     if threshold < 0:
         raise ConfigError("WORKFORCE_SUPPRESSION_THRESHOLD must be >= 0 (0 turns suppression off)")
-    max_age = _env_int("WORKFORCE_MAX_EXTRACT_AGE_DAYS", 45)
-    if max_age < 0:
-        raise ConfigError("WORKFORCE_MAX_EXTRACT_AGE_DAYS must be >= 0")
+    if _env("WORKFORCE_MAX_EXTRACT_AGE_DAYS") is not None:
+        raise ConfigError(
+            "WORKFORCE_MAX_EXTRACT_AGE_DAYS is no longer used: a month is served only by an extract of its own, dated "
+            "within WORKFORCE_EXTRACT_WINDOW_DAYS_BEFORE days before to WORKFORCE_EXTRACT_WINDOW_DAYS_AFTER days after "
+            "the month end (defaults 7 and 14; see docs/spec/export-contract.md). Unset it."
+        )
+    before = _env_int("WORKFORCE_EXTRACT_WINDOW_DAYS_BEFORE", 7)
+    after = _env_int("WORKFORCE_EXTRACT_WINDOW_DAYS_AFTER", 14)
+    if before < 0 or after < 0 or before + after > 27:
+        raise ConfigError(
+            "WORKFORCE_EXTRACT_WINDOW_DAYS_BEFORE and _AFTER must be >= 0 and add up to at most 27, so that no extract "
+            f"can serve two months; got {before} and {after}"
+        )
+    lock_timeout = _env_int("WORKFORCE_LOCK_TIMEOUT_SECONDS", 3600)
+    if lock_timeout <= 0:
+        raise ConfigError("WORKFORCE_LOCK_TIMEOUT_SECONDS must be > 0")
     return Settings(
         data_dir=data_dir,
         landing_dir=landing_dir,
@@ -150,6 +168,8 @@ def load_settings() -> Settings:
         dbt_project_dir=_path("WORKFORCE_DBT_PROJECT_DIR", PROJECT_ROOT / "dbt_project"),
         expectations_dir=_path("WORKFORCE_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations"),
         quarantine_max_pct=quarantine_max_pct,
-        max_extract_age_days=max_age,
+        extract_window_days_before=before,
+        extract_window_days_after=after,
+        lock_timeout_seconds=lock_timeout,
         suppression_threshold=threshold,
     )

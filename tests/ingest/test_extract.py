@@ -132,19 +132,21 @@ def test_bad_values_are_quarantined_without_echoing_personal_data(small_settings
     ]
 
 
-def test_stale_required_export_stops_the_run_listing_what_is_missing(small_settings, small_landing):
-    from dataclasses import replace
-
+def test_a_month_without_its_own_required_extracts_stops_the_run_naming_them(small_settings, small_landing):
+    """The August extracts exist, but none dated in September's window: September is not computed
+    from August's files, and nothing is loaded."""
     for export in ("hr_workers", "ssd_involvements"):
-        for f in (small_landing / export).glob(f"{export}_2025-0[89]-*"):
+        for f in (small_landing / export).glob(f"{export}_2025-09-*"):
             f.unlink()
     with pytest.raises(ExtractError) as err:
-        extract(replace(small_settings, max_extract_age_days=45), MONTH_END)
+        extract(small_settings, MONTH_END)
     message = str(err.value)
-    assert "'hr_workers': latest extract 2025-07-31 is 61 days before the month end" in message
-    assert "'ssd_involvements'" in message and "WORKFORCE_MAX_EXTRACT_AGE_DAYS=45" in message
-    report = extract(replace(small_settings, max_extract_age_days=90), MONTH_END)
-    assert report.files
+    assert "required export 'hr_workers' has no extract for the month ending 2025-09-30" in message
+    assert "(dated 2025-09-23 to 2025-10-14)" in message and "newest extract found is dated 2025-08-31" in message
+    assert "'ssd_involvements'" in message
+    assert not small_settings.warehouse_path.exists() or _table(
+        small_settings, "select count(*) as n from raw.load_manifest"
+    ).n.iloc[0] == 0
 
 
 def test_missing_optional_export_is_a_recorded_warning(small_settings, small_landing):
@@ -152,13 +154,13 @@ def test_missing_optional_export_is_a_recorded_warning(small_settings, small_lan
 
     shutil.rmtree(small_landing / "hr_exit_interviews")
     report = extract(small_settings, MONTH_END)
-    assert any("optional export 'hr_exit_interviews' has no file" in w for w in report.warnings)
+    assert any("optional export 'hr_exit_interviews' has no extract for the month" in w for w in report.warnings)
 
 
 def test_missing_required_export_is_named(small_settings, small_landing):
     for f in (small_landing / "ssd_involvements").iterdir():
         f.unlink()
-    with pytest.raises(ExtractError, match="required export 'ssd_involvements' has no file"):
+    with pytest.raises(ExtractError, match="required export 'ssd_involvements' has no extract for the month"):
         extract(small_settings, MONTH_END)
 
 

@@ -1,8 +1,8 @@
 """Extract: landing-folder exports -> typed, pseudonymised raw tables in the warehouse.
 
-For a reporting month, every export file dated on or before its month end is checked against
-the contract; personal identifiers are replaced by keyed pseudonyms, names are dropped and
-dates of birth become age bands before anything is written.
+For a reporting month, every export file dated up to the end of the month's window
+(``ingest.readiness``) is checked against the contract; personal identifiers are replaced by
+keyed pseudonyms, names are dropped and dates of birth become age bands before anything is written.
 
 Two kinds of problem (``shared/spec/export-contract.md``: "rows that break a rule are
 quarantined with the rule they broke; the rest load"):
@@ -11,8 +11,8 @@ quarantined with the rule they broke; the rest load"):
   stops with a message naming the file and the problem: empty file, not UTF-8 (a byte-order
   mark is fine), not comma separated, unreadable XLSX, a missing required column (a likely
   typo or a title row above the header is pointed out), a header naming a column twice, an
-  extract date in the future. A required export missing or older than
-  ``WORKFORCE_MAX_EXTRACT_AGE_DAYS`` before the month end also stops the run (freshness).
+  extract date in the future. A required export with no extract of its own for the month
+  (``ingest.readiness``) also stops the run, before anything is loaded.
 - **Row-level**: the row is *quarantined* in ``raw.quarantine`` (file, data row, file line,
   column, rule, offending value: pseudonymised for identifiers, withheld for a date of birth)
   and the file's other rows load. Rules are in ``RULES``. Whether the month may still be
@@ -42,18 +42,18 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pandas as pd
 
 from workforce.config import Settings
+from workforce.ingest import readiness
 from workforce.ingest.pseudonymise import Pseudonymiser, age_band, resolve_key
 from workforce.spec.contract import (
     CODE,
     DATE,
     DECIMAL,
-    EXPORTS,
     EXPORTS_BY_NAME,
     FLAG,
     INT,
@@ -559,34 +559,6 @@ def _unknown_professionals(checked: CheckedFile, known: set[str]) -> pd.DataFram
     return _problems(lineage, keys.notna() & ~keys.isin(known), "invo_professional_id", "unknown_professional", keys)
 
 
-# Freshness ------------------------------------------------------------------------------------
-def freshness(
-    files: list[LandingFile], month_end: date, max_age_days: int, landing_dir: Path | None = None
-) -> tuple[list[str], list[str]]:
-    """(problems, warnings): required exports missing or older than max_age_days stop the run."""
-    latest: dict[str, date] = {}
-    for lf in files:
-        latest[lf.export.name] = max(latest.get(lf.export.name, lf.extract_date), lf.extract_date)
-    oldest_ok = month_end - timedelta(days=max_age_days)
-    problems, warnings = [], []
-    for spec in EXPORTS:
-        got = latest.get(spec.name)
-        if got is None:
-            text = f"{'required' if spec.required else 'optional'} export '{spec.name}' has no file dated on or before "
-            text += f"{month_end}" + (f" in {landing_dir / spec.name}" if landing_dir and spec.required else "")
-            (problems if spec.required else warnings).append(
-                text + ("" if spec.required else ": its indicators publish as 'x'")
-            )
-        elif got < oldest_ok:
-            text = (
-                f"{'required' if spec.required else 'optional'} export '{spec.name}': latest extract {got} is "
-                f"{(month_end - got).days} days before the month end {month_end} "
-                f"(WORKFORCE_MAX_EXTRACT_AGE_DAYS={max_age_days})"
-            )
-            (problems if spec.required else warnings).append(text)
-    return problems, warnings
-
-
 # Loading --------------------------------------------------------------------------------------
 def extract(
     settings: Settings,
@@ -595,15 +567,21 @@ def extract(
     *,
     today: date | None = None,
 ) -> ExtractReport:
-    """Load every export file dated on or before ``month_end`` that is new or changed."""
+    """Load every export file dated up to the end of the month's window that is new or changed.
+
+    Stops before loading anything when a required export has no extract of its own for the month
+    (``ingest.readiness``)."""
     say = progress or log.info
     today = today or date.today()
-    files, ignored = discover(settings.landing_dir, month_end)
+    _first, last = readiness.window(settings, month_end)
+    files, ignored = discover(settings.landing_dir, last)
     for name in ignored:
         log.warning("landing: ignored %s", name)
-    problems, warnings = freshness(files, month_end, settings.max_extract_age_days, settings.landing_dir)
+    ready = readiness.assess(settings, month_end, files)
+    warnings = ready.warnings()
     for text in warnings:
-        log.warning("freshness: %s", text)
+        log.warning("readiness: %s", text)
+    problems = ready.problems(settings.landing_dir)
     if problems:
         raise ExtractError(problems)
 

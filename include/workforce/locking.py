@@ -1,0 +1,88 @@
+"""One writer on the warehouse at a time, whatever runs the steps.
+
+DuckDB lets one process hold the warehouse file read-write, and fails every other open at once
+("Could not set lock on file"). Airflow's pools and ``max_active_runs`` do not keep months apart
+under a backfill (it has its own ``max_active_runs``), and a pool must exist before its tasks can
+run. So every step that opens the warehouse takes this lock first: an exclusive ``flock`` on
+``<warehouse folder>/.workforce.lock``, held for the whole step, so a month's dbt build and the
+capture of its rows happen with nobody else writing in between. A waiting step says who holds
+the lock and gives up with a clear error after ``WORKFORCE_LOCK_TIMEOUT_SECONDS``.
+
+The kernel releases an flock when its holder dies, so a crashed task never leaves the warehouse
+locked. The holder's description (step, month, pid, host, since) is written beside the lock for
+the waiting steps' messages; it is information, never the lock itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from workforce.config import Settings
+
+LOCK_NAME = ".workforce.lock"
+HOLDER_NAME = ".workforce.lock.holder"
+
+
+class WarehouseLockTimeout(RuntimeError):
+    """Another step kept the warehouse for longer than the configured timeout."""
+
+
+def lock_path(settings: Settings) -> Path:
+    return settings.warehouse_path.parent / LOCK_NAME
+
+
+def _holder(settings: Settings) -> str:
+    try:
+        info = json.loads((settings.warehouse_path.parent / HOLDER_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "another step"
+    where = f"pid {info.get('pid')} on {info.get('host')}, since {info.get('since')}"
+    return f"{info.get('step')} {info.get('month')} ({where})"
+
+
+@contextlib.contextmanager
+def warehouse_lock(
+    settings: Settings, step: str, month: str, *, say: Callable[[str], None] | None = None,
+    timeout: float | None = None, poll: float = 1.0,
+) -> Iterator[None]:
+    """Hold the warehouse for one step; wait (saying for whom) up to ``timeout`` seconds."""
+    timeout = settings.lock_timeout_seconds if timeout is None else timeout
+    folder = settings.warehouse_path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path(settings), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        started = time.monotonic()
+        told = -60.0
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                waited = time.monotonic() - started
+                if waited >= timeout:
+                    raise WarehouseLockTimeout(
+                        f"{step} {month}: the warehouse {settings.warehouse_path} has been held by {_holder(settings)} "
+                        f"for over {timeout:.0f}s (WORKFORCE_LOCK_TIMEOUT_SECONDS); nothing was changed. "
+                        "Wait for it to finish, or stop it, and retry."
+                    ) from None
+                if say and waited - told >= 60:
+                    say(f"{step} {month}: waiting for the warehouse, held by {_holder(settings)}")
+                    told = waited
+                time.sleep(poll)
+        holder = {
+            "step": step, "month": month, "pid": os.getpid(), "host": socket.gethostname(),
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        with contextlib.suppress(OSError):
+            (folder / HOLDER_NAME).write_text(json.dumps(holder), encoding="utf-8")
+        yield
+    finally:
+        os.close(fd)  # releases the flock
