@@ -30,7 +30,6 @@ AIRFLOW_SERVICES = (
 LONG_RUNNING_AIRFLOW_SERVICES = tuple(s for s in AIRFLOW_SERVICES if s != "airflow-init")
 EXECUTION_API_URL = "http://airflow-apiserver:8080/execution/"
 DAGS_FOLDER = "/opt/airflow/dags"
-POOL_COMMAND = 'airflow pools set workforce_warehouse 1 "DuckDB warehouse: one writer at a time"'
 
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|KEY|FERNET", re.IGNORECASE)
 #: ``${NAME}``, ``${NAME:-default}``, ``${NAME-default}``, ``${NAME:?message}`` ... (not ``$${...}``).
@@ -227,10 +226,14 @@ def test_pipeline_settings(services: dict) -> None:
         assert env["WORKFORCE_DUCKDB_MEMORY_LIMIT"]
         assert env["WORKFORCE_DUCKDB_THREADS"]
         assert env["WORKFORCE_LA_CODE"]
-        assert REQUIRED_INTERPOLATION.match(env["WORKFORCE_PSEUDONYMISATION_KEY"]), name
+        if name == "airflow-scheduler":  # LocalExecutor runs the tasks there
+            assert REQUIRED_INTERPOLATION.match(env["WORKFORCE_PSEUDONYMISATION_KEY"]), name
+        else:
+            assert "WORKFORCE_PSEUDONYMISATION_KEY" not in env, f"{name} does not run tasks: no key"
         assert "_PIP_ADDITIONAL_REQUIREMENTS" not in env, name
         mounts = dict((target, source) for source, target in _mounts(services[name]))
         assert mounts.get("/opt/airflow/workforce-data"), f"{name}: no data volume"
+        assert mounts.get("/opt/airflow/workforce-data/published") == "./data/published", name
         assert mounts.get("/opt/airflow/landing") == "./data/landing", name
         assert "${WORKFORCE_LANDING_HOST_DIR:-./data/landing}" in _compose_text()
 
@@ -288,11 +291,12 @@ def test_startup_order(services: dict) -> None:
     )
 
 
-def test_init_migrates_creates_admin_and_pool(services: dict) -> None:
+def test_init_migrates_and_creates_admin_and_no_pool_is_needed(services: dict) -> None:
     command = _command_text(services["airflow-init"])
     assert "airflow db migrate" in command
     assert "airflow users create" in command
-    assert POOL_COMMAND in command
+    assert "pools set" not in command  # the warehouse lock keeps one writer (workforce.locking)
+    assert "WORKFORCE_PSEUDONYMISATION_KEY" not in command
     assert "set -euo pipefail" in command
 
 
