@@ -73,13 +73,13 @@ def _on_failure(context) -> None:
 def workforce_monthly():
     @task(retries=0)
     def reporting_month(**context) -> str:
-        from workforce.pipeline import reporting_month_for
+        from workforce.months import ReportingMonth
 
         chosen = (context.get("params") or {}).get("reporting_month")
         if chosen:
-            return chosen
+            return ReportingMonth.parse(chosen).label
         run_date = context.get("logical_date") or context["dag_run"].run_after
-        return reporting_month_for(run_date.date())
+        return ReportingMonth.for_run_date(run_date.date()).label  # the XCom is the YYYY-MM label
 
     @task(pool=POOL)
     def extract(month: str) -> dict:
@@ -99,7 +99,7 @@ def workforce_monthly():
     def validate(month: str) -> dict:
         from workforce.pipeline import step_validate
 
-        return step_validate(month, progress=log.info)
+        return step_validate(month, progress=log.info).to_dict()
 
     @task(pool=POOL)
     def publish(month: str) -> dict:

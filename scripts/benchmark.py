@@ -33,7 +33,10 @@ def main() -> int:
 
     from workforce import pipeline
     from workforce.config import load_settings
+    from workforce.months import ReportingMonth
     from workforce.sample import SampleConfig, generate_sample
+
+    month = ReportingMonth.parse(args.month)
 
     timings: list[tuple[str, float]] = []
 
@@ -45,16 +48,16 @@ def main() -> int:
         return result
 
     config = SampleConfig(
-        end_month=args.month, la_workers=args.la_workers, agency_workers=args.agency_workers, extracts=args.extracts
+        end_month=month.label, la_workers=args.la_workers, agency_workers=args.agency_workers, extracts=args.extracts
     )
     timed("generate", generate_sample, base / "landing", config, None)
     settings = load_settings()
     quiet = None
     for step in pipeline.STEPS:
-        timed(step, getattr(pipeline, f"step_{step}"), args.month, settings, quiet or (lambda _m: None))
+        timed(step, getattr(pipeline, f"step_{step}"), month, settings, quiet or (lambda _m: None))
     first_run = sum(t for name, t in timings if name in pipeline.STEPS)
     print(f"{'first run (4 steps)':<28}{first_run:8.1f} s")
-    timed("rerun, nothing new", pipeline.run_month, args.month, settings, lambda _m: None)
+    timed("rerun, nothing new", pipeline.run_month, month, settings, lambda _m: None)
 
     def size(path: Path) -> str:
         total = sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size

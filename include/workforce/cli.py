@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from workforce.config import ConfigError, load_settings
+from workforce.months import ReportingMonth
 
 
 def _progress(message: str) -> None:
@@ -55,8 +56,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from workforce import pipeline
 
+    month = ReportingMonth.parse(args.month) if args.month else ReportingMonth.for_run_date(date.today())
     settings = load_settings()
-    month = args.month or pipeline.reporting_month_for(date.today())
     if args.step:
         step = getattr(pipeline, f"step_{args.step}")
         started = time.monotonic()
@@ -74,23 +75,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"  BI warehouse (DuckDB, read-only): {report.warehouse_path}\n"
         f"  CSV:     {report.csv_path}\n"
         f"  Parquet: {report.parquet_path}\n"
-        f"  Quality results: {settings.quality_dir / month}",
+        f"  Quality results: {settings.quality_dir / month.label}",
         flush=True,
     )
     return 0
 
 
-
 def _cmd_audit(args: argparse.Namespace) -> int:
     import json
 
-    from workforce.ingest.extract import month_end_of
     from workforce.release import audit
 
+    month = ReportingMonth.parse(args.month)  # a clear error for a malformed month
     settings = load_settings()
-    month_end_of(args.month)  # a clear error for a malformed month
     try:
-        record = audit.load_record(settings, args.month)
+        record = audit.load_record(settings, month)
     except audit.AuditError as exc:
         print(f"workforce: audit: {exc}", file=sys.stderr)
         return 1

@@ -104,13 +104,13 @@ def _on_failure(context) -> None:
 def workforce_monthly_cosmos():
     @task(retries=0)
     def reporting_month(**context) -> str:
-        from workforce.pipeline import reporting_month_for
+        from workforce.months import ReportingMonth
 
         chosen = (context.get("params") or {}).get("reporting_month")
         if chosen:
             return chosen
         run_date = context.get("logical_date") or context["dag_run"].run_after
-        return reporting_month_for(run_date.date())
+        return ReportingMonth.for_run_date(run_date.date()).label
 
     @task(pool=POOL)
     def extract(month: str) -> dict:
@@ -154,7 +154,7 @@ def workforce_monthly_cosmos():
     def validate(month: str) -> dict:
         from workforce.pipeline import step_validate
 
-        return step_validate(month, progress=log.info)
+        return step_validate(month, progress=log.info).to_dict()
 
     @task(pool=POOL)
     def publish(month: str) -> dict:

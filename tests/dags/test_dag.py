@@ -55,10 +55,10 @@ def test_dag_file_stays_thin():
 def test_reporting_month_follows_run_date():
     from datetime import date
 
-    from workforce.pipeline import reporting_month_for
+    from workforce.months import ReportingMonth
 
-    assert reporting_month_for(date(2026, 10, 3)) == "2026-09"
-    assert reporting_month_for(date(2026, 1, 3)) == "2025-12"
+    assert ReportingMonth.for_run_date(date(2026, 10, 3)).label == "2026-09"
+    assert ReportingMonth.for_run_date(date(2026, 1, 3)).label == "2025-12"
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ from workforce import pipeline
 from workforce.ingest import extract
 from workforce.model import build as transform
 from workforce.publish import publisher as publish
-from workforce.quality import gate as quality
+from workforce.quality import history
 from workforce.release import audit
 
 pytestmark = pytest.mark.slow
@@ -78,7 +78,7 @@ CRASHES = [
     # (stage, where, patch target, attribute, wrapper factory)
     ("extract", "inside the load transaction, after 5 files", extract, "_write", lambda t, a: _after_calls(t, a, 6)),
     ("transform", "after dbt build ran, before its results were read", transform, "_read_run_results", _after_return),
-    ("validate", "while writing the quality history", quality, "write_history", lambda t, a: _after_calls(t, a, 1)),
+    ("validate", "while writing the quality history", history, "write_history", lambda t, a: _after_calls(t, a, 1)),
     ("validate", "after staging, before the audit record", audit, "write_draft", lambda t, a: _after_calls(t, a, 1)),
     ("publish", "after the Parquet swap, before the CSV", publish, "_write_csv", lambda t, a: _after_calls(t, a, 1)),
     ("publish", "inside the BI file build, before it replaces the old one", audit, "add_audit_log",

@@ -15,7 +15,7 @@ import reference_metrics
 from conftest import DEFAULT_MONTH, SMALL_MONTH
 from workforce.ingest.extract import ExtractError
 from workforce.pipeline import run_month
-from workforce.quality.gate import QualityGateError
+from workforce.quality.results import QualityGateError
 from workforce.spec.indicators import INDICATORS, PUBLISHED_COLUMNS, RATES_BY_NAME, status_column
 from workforce.spec.tables import PUBLISHED_TABLES
 

@@ -21,7 +21,8 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
-from workforce.quality import gate as q
+from workforce.quality import checks, runner, suites
+from workforce.quality.results import QualityGateError, raise_on_failure, results_to_rows
 from workforce.spec import contract as c
 from workforce.spec import indicators as ind
 from workforce.spec.tables import PUBLISHED_TABLES
@@ -260,8 +261,8 @@ def published_frame(
 
 
 def assert_gate_fails(results, suite: str, expectation: str, data: str, column: str | None = None):
-    with pytest.raises(q.QualityGateError) as info:
-        q.raise_on_failure(results)
+    with pytest.raises(QualityGateError) as info:
+        raise_on_failure(results)
     message = str(info.value)
     failed = [(s.suite, f.expectation, f.column) for s, f in info.value.failures]
     assert any(s == suite and e == expectation and (column is None or col == column) for s, e, col in failed), (
@@ -276,25 +277,25 @@ def assert_gate_fails(results, suite: str, expectation: str, data: str, column: 
 
 # Suites: present, loadable, in step with the contract ------------------------------------------
 def _all_suites():
-    return {name: q.load_suite(EXPECTATIONS, name) for name in q.list_suites(EXPECTATIONS)}
+    return {name: suites.load_suite(EXPECTATIONS, name) for name in suites.list_suites(EXPECTATIONS)}
 
 
 def test_every_export_has_a_raw_suite_and_every_suite_loads_into_gx():
-    suites = _all_suites()
-    expected = {q.raw_suite_name(e.name) for e in c.EXPORTS} | {t.suite for t in PUBLISHED_TABLES}
-    assert set(suites) == expected
-    for name, suite in suites.items():
+    loaded = _all_suites()
+    expected = {suites.raw_suite_name(e.name) for e in c.EXPORTS} | {t.suite for t in PUBLISHED_TABLES}
+    assert set(loaded) == expected
+    for name, suite in loaded.items():
         assert suite["name"] == name
-        gx_suite = q._gx_suite(suite)  # raises if GX rejects any expectation
+        gx_suite = runner._gx_suite(suite)  # raises if GX rejects any expectation
         assert len(gx_suite.expectations) == len(suite["expectations"]) > 0
         for exp in suite["expectations"]:
-            assert exp["meta"]["severity"] in q.SEVERITIES
+            assert exp["meta"]["severity"] in suites.SEVERITIES
             assert len(exp["meta"]["description"]) > 15
 
 
 def test_unknown_suite_name_is_a_clear_error():
-    with pytest.raises(q.QualitySuiteError, match="unknown expectation suite 'raw_nope'.*raw_hr_workers"):
-        q.load_suite(EXPECTATIONS, "raw_nope")
+    with pytest.raises(suites.QualitySuiteError, match="unknown expectation suite 'raw_nope'.*raw_hr_workers"):
+        suites.load_suite(EXPECTATIONS, "raw_nope")
 
 
 def test_malformed_suite_is_refused(tmp_path):
@@ -312,15 +313,15 @@ def test_malformed_suite_is_refused(tmp_path):
             }
         )
     )
-    with pytest.raises(q.QualitySuiteError, match="severity"):
-        q.load_suite(tmp_path, "bad")
+    with pytest.raises(suites.QualitySuiteError, match="severity"):
+        suites.load_suite(tmp_path, "bad")
 
 
 def _referenced_columns(exp: dict) -> set[str]:
     kwargs, derived = exp.get("kwargs", {}), exp["meta"].get("derived") or {}
     cols = set()
     for key in ("column", "column_A", "column_B"):
-        if key in kwargs and not kwargs[key].startswith(q.DERIVED_PREFIX):
+        if key in kwargs and not kwargs[key].startswith(suites.DERIVED_PREFIX):
             cols.add(kwargs[key])
     cols.update(kwargs.get("column_list", []), kwargs.get("column_set", []))
     condition = kwargs.get("row_condition")
@@ -346,14 +347,14 @@ def test_suite_columns_exist_in_the_contract_or_published_table():
     mart_columns = _documented_mart_columns()
     published = {t.suite: t for t in PUBLISHED_TABLES}
     for name, suite in _all_suites().items():
-        if name == q.PUBLISHED_SUITE:
+        if name == suites.PUBLISHED_SUITE:
             allowed = set(ind.PUBLISHED_COLUMNS)
         elif name in published:
             allowed = mart_columns[published[name].name]
             assert allowed, f"{published[name].name} documents no columns in its YAML"
         else:
-            spec = c.export(name.removeprefix(q.RAW_SUITE_PREFIX))
-            allowed = {col.raw_name for col in spec.raw_columns} | set(q.LINEAGE_COLUMNS)
+            spec = c.export(name.removeprefix(suites.RAW_SUITE_PREFIX))
+            allowed = {col.raw_name for col in spec.raw_columns} | set(suites.LINEAGE_COLUMNS)
         for exp in suite["expectations"]:
             unknown = _referenced_columns(exp) - allowed
             assert not unknown, f"{name}: {exp['type']} names unknown column(s) {unknown}"
@@ -365,8 +366,8 @@ def _by_type(suite, type_):
 
 @pytest.mark.parametrize("spec", c.EXPORTS, ids=lambda s: s.name)
 def test_raw_suite_covers_the_contract(spec):
-    suite = q.load_suite(EXPECTATIONS, q.raw_suite_name(spec.name))
-    critical = [e for e in suite["expectations"] if e["meta"]["severity"] == q.CRITICAL]
+    suite = suites.load_suite(EXPECTATIONS, suites.raw_suite_name(spec.name))
+    critical = [e for e in suite["expectations"] if e["meta"]["severity"] == suites.CRITICAL]
     not_null = {
         e["kwargs"]["column"]
         for e in critical
@@ -389,7 +390,7 @@ def test_raw_suite_covers_the_contract(spec):
     assert hex_keys == {col.raw_name for col in spec.raw_columns if col.pseudonym}
     (columns,) = _by_type(suite, "expect_table_columns_to_match_set")
     assert columns["kwargs"]["exact_match"] is True
-    assert columns["kwargs"]["column_set"] == [col.raw_name for col in spec.raw_columns] + list(q.LINEAGE_COLUMNS)
+    assert columns["kwargs"]["column_set"] == [col.raw_name for col in spec.raw_columns] + list(suites.LINEAGE_COLUMNS)
     dates = {col.raw_name for col in spec.raw_columns if col.type == c.DATE and not col.age_band}
     for e in _by_type(suite, "expect_column_values_to_be_between"):
         bound = e["kwargs"].get("min_value")
@@ -398,7 +399,7 @@ def test_raw_suite_covers_the_contract(spec):
 
 
 def test_published_suite_covers_every_rate_and_status():
-    suite = q.load_suite(EXPECTATIONS, q.PUBLISHED_SUITE)
+    suite = suites.load_suite(EXPECTATIONS, suites.PUBLISHED_SUITE)
     derived = [
         e["meta"]["derived"] | {"severity": e["meta"]["severity"]}
         for e in suite["expectations"]
@@ -412,7 +413,7 @@ def test_published_suite_covers_every_rate_and_status():
             rate.denominator,
             rate.multiplier,
         )
-        assert d["severity"] == q.CRITICAL
+        assert d["severity"] == suites.CRITICAL
     zero = {d["column"] for d in derived if d["check"] == "zero_denominator_not_applicable"}
     assert zero == set(ind.RATES_BY_NAME)
     iff = {d["column"] for d in derived if d["check"] == "value_null_iff_status"}
@@ -425,10 +426,11 @@ def test_published_suite_covers_every_rate_and_status():
     assert status_sets == {ind.status_column(i) for i in ind.INDICATORS}
 
 
-def test_importing_the_module_does_not_import_gx_pandas_or_duckdb():
+def test_importing_the_quality_modules_does_not_import_gx_pandas_or_duckdb():
     code = (
-        "import sys, workforce.quality.gate; heavy = {'great_expectations', 'pandas', 'duckdb'}; "
-        "print(sorted(heavy & set(sys.modules)))"
+        "import sys, workforce.quality.suites, workforce.quality.checks, workforce.quality.runner, "
+        "workforce.quality.results, workforce.quality.history, workforce.quality.data_docs; "
+        "heavy = {'great_expectations', 'pandas', 'duckdb'}; print(sorted(heavy & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -436,15 +438,15 @@ def test_importing_the_module_does_not_import_gx_pandas_or_duckdb():
 
 # Raw exports -----------------------------------------------------------------------------------
 def test_good_warehouse_passes_and_uses_the_latest_extract_on_or_before_month_end(good_warehouse):
-    results = q.validate_raw_exports(good_warehouse, MONTH_END, EXPECTATIONS)
+    results = runner.validate_raw_exports(good_warehouse, MONTH_END, EXPECTATIONS)
     by_suite = {r.suite: r for r in results}
-    assert set(by_suite) == {q.raw_suite_name(e.name) for e in c.EXPORTS}
+    assert set(by_suite) == {suites.raw_suite_name(e.name) for e in c.EXPORTS}
     failed = {r.suite: [(f.expectation, f.column, f.observed) for f in r.failures()] for r in results if not r.success}
     assert not failed
     warnings = {
-        r.suite: [(f.expectation, f.column, f.observed) for f in r.failures(q.WARNING)]
+        r.suite: [(f.expectation, f.column, f.observed) for f in r.failures(suites.WARNING)]
         for r in results
-        if r.failures(q.WARNING) and not r.skipped
+        if r.failures(suites.WARNING) and not r.skipped
     }
     assert not warnings
     workers = by_suite["raw_hr_workers"]
@@ -452,8 +454,8 @@ def test_good_warehouse_passes_and_uses_the_latest_extract_on_or_before_month_en
     absences = by_suite["raw_hr_absences"]
     assert absences.skipped and absences.success
     assert absences.results[0].expectation == "extract_available"
-    assert absences.results[0].severity == q.WARNING
-    q.raise_on_failure(results)  # does not raise
+    assert absences.results[0].severity == suites.WARNING
+    raise_on_failure(results)  # does not raise
 
 
 def test_required_export_without_extract_is_a_critical_failure(tmp_path):
@@ -461,7 +463,7 @@ def test_required_export_without_extract_is_a_critical_failure(tmp_path):
     frames.pop("agency_assignments")
     frames["hr_establishment"] = [raw_frame("hr_establishment", 5, MONTH_END + timedelta(days=1))]
     path = build_warehouse(tmp_path / "w.duckdb", frames)
-    results = q.validate_raw_exports(path, MONTH_END, EXPECTATIONS)
+    results = runner.validate_raw_exports(path, MONTH_END, EXPECTATIONS)
     message = assert_gate_fails(results, "raw_agency_assignments", "extract_available", "raw.agency_assignments")
     assert "raw_hr_establishment" in message and "no extract on or before 2026-09-30" in message
 
@@ -471,7 +473,7 @@ def test_broken_latest_extract_in_the_warehouse_names_suite_check_and_file(tmp_p
     workers = frames["hr_workers"][1]
     workers.loc[3, "spell_id"] = workers.loc[2, "spell_id"]
     path = build_warehouse(tmp_path / "w.duckdb", frames)
-    results = q.validate_raw_exports(path, MONTH_END, EXPECTATIONS)
+    results = runner.validate_raw_exports(path, MONTH_END, EXPECTATIONS)
     message = assert_gate_fails(
         results,
         "raw_hr_workers",
@@ -595,20 +597,21 @@ RAW_BREAKS = {
 def test_broken_raw_frame_fails_the_gate(case):
     export_name, mutate, expectation, column = RAW_BREAKS[case]
     data_name = f"raw.{export_name} extract 2026-09-30 ({export_name}_2026-09-30.csv)"
-    result = q.validate_dataframe(_break(export_name, mutate), q.raw_suite_name(export_name), EXPECTATIONS, data_name)
+    suite = suites.raw_suite_name(export_name)
+    result = runner.validate_dataframe(_break(export_name, mutate), suite, EXPECTATIONS, data_name)
     assert not result.success
-    assert_gate_fails([result], q.raw_suite_name(export_name), expectation, data_name, column)
+    assert_gate_fails([result], suite, expectation, data_name, column)
 
 
 def test_raw_warning_is_logged_not_raised(caplog):
     df = raw_frame("hr_teams", 9)
     df.loc[0, "service_area"] = "Youth Justice"
-    result = q.validate_dataframe(df, "raw_hr_teams", EXPECTATIONS, "raw.hr_teams test")
+    result = runner.validate_dataframe(df, "raw_hr_teams", EXPECTATIONS, "raw.hr_teams test")
     assert result.success
-    (warning,) = result.failures(q.WARNING)
+    (warning,) = result.failures(suites.WARNING)
     assert warning.column == "service_area" and "Youth Justice" in warning.observed
-    with caplog.at_level(logging.WARNING, logger="workforce.quality.gate"):
-        q.raise_on_failure([result])
+    with caplog.at_level(logging.WARNING, logger="workforce.quality.results"):
+        raise_on_failure([result])
     assert "Youth Justice" in caplog.text and "raw_hr_teams" in caplog.text
 
 
@@ -617,11 +620,11 @@ def test_good_published_frame_passes():
     df = published_frame(months=3)
     assert (df["agency_cover_rate_fte_status"] == "z").any()  # zero denominators are exercised
     assert (df["absence_rate_fte_status"] == "x").any()
-    result = q.validate_published(df, EXPECTATIONS)
+    result = runner.validate_published(df, EXPECTATIONS)
     problems = [(f.severity, f.expectation, f.column, f.observed) for f in result.results if not f.success]
     assert not problems
     assert result.data_name == "published scrutiny_workforce_monthly month_end 2026-07-31..2026-09-30"
-    q.raise_on_failure([result])
+    raise_on_failure([result])
 
 
 def test_rate_tolerance_allows_parts_rounded_to_two_decimals():
@@ -638,14 +641,14 @@ def test_rate_tolerance_allows_parts_rounded_to_two_decimals():
             **parts,
         }
     )
-    out = q.DERIVED_CHECKS["rate_matches_parts"](
+    out = checks.DERIVED_CHECKS["rate_matches_parts"](
         tiny, column="r", numerator="n", denominator="d", numerator_rounding=0.005, denominator_rounding=0.005
     )
     assert out.iloc[0] is None
     assert out.iloc[1].startswith("878 2026-09-30 Assessment: r 45 but n/d x 100 = 0.13/0.34 = 38.235")
     # Headcount parts are exact: the tolerance stays 0.051.
     exact = tiny.assign(n=[3.0, 3.0], d=[7.0, 7.0], r=[42.9, 42.8])
-    out = q.DERIVED_CHECKS["rate_matches_parts"](exact, column="r", numerator="n", denominator="d")
+    out = checks.DERIVED_CHECKS["rate_matches_parts"](exact, column="r", numerator="n", denominator="d")
     assert out.iloc[0] is None and "tolerance 0.051" in out.iloc[1]
 
 
@@ -730,21 +733,21 @@ def test_broken_published_frame_fails_the_gate(case):
     mutate, expectation, column = PUBLISHED_BREAKS[case]
     df = published_frame(months=2)
     mutate(df)
-    result = q.validate_published(df, EXPECTATIONS)
+    result = runner.validate_published(df, EXPECTATIONS)
     assert not result.success
-    assert_gate_fails([result], q.PUBLISHED_SUITE, expectation, "published scrutiny_workforce_monthly", column)
+    assert_gate_fails([result], suites.PUBLISHED_SUITE, expectation, "published scrutiny_workforce_monthly", column)
 
 
 def test_derived_check_on_a_missing_column_fails_instead_of_crashing():
     df = published_frame(months=1).drop(columns=["leavers_fte"])
-    result = q.validate_published(df, EXPECTATIONS)
+    result = runner.validate_published(df, EXPECTATIONS)
     errors = [f for f in result.failures() if f.observed.startswith("error:")]
     assert any(f.expectation == "rate_matches_parts" and "leavers_fte" in f.observed for f in errors)
 
 
 def test_results_to_rows_flattens_every_check():
-    result = q.validate_published(published_frame(months=1), EXPECTATIONS)
-    rows = q.results_to_rows([result], run_id="run-1")
+    result = runner.validate_published(published_frame(months=1), EXPECTATIONS)
+    rows = results_to_rows([result], run_id="run-1")
     assert len(rows) == len(result.results)
     assert set(rows[0]) == {
         "run_id",
@@ -764,7 +767,7 @@ def test_results_to_rows_flattens_every_check():
 # Speed -----------------------------------------------------------------------------------------
 def test_timing_at_realistic_size(tmp_path, capsys):
     """~2k spells, ~60k involvements, 96 months x 10 service-area rows: a few seconds."""
-    q._batch_definition()  # GX import and context creation, once per process, timed apart
+    runner._batch_definition()  # GX import and context creation, once per process, timed apart
     scale = {
         "hr_workers": 2000,
         "hr_establishment": 1500,
@@ -781,11 +784,11 @@ def test_timing_at_realistic_size(tmp_path, capsys):
     frames = {name: [raw_frame(name, rows)] for name, rows in scale.items()}
     path = build_warehouse(tmp_path / "big.duckdb", frames)
     started = time.perf_counter()
-    raw = q.validate_raw_exports(path, MONTH_END, EXPECTATIONS)
+    raw = runner.validate_raw_exports(path, MONTH_END, EXPECTATIONS)
     raw_seconds = time.perf_counter() - started
     published = published_frame(months=96, areas=c.SERVICE_AREAS)
     started = time.perf_counter()
-    pub = q.validate_published(published, EXPECTATIONS)
+    pub = runner.validate_published(published, EXPECTATIONS)
     published_seconds = time.perf_counter() - started
     assert all(r.success for r in raw) and pub.success
     with capsys.disabled():

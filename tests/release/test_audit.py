@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from conftest import DEFAULT_MONTH, SMALL_MONTH
 from workforce import cli, pipeline
-from workforce.ingest.extract import discover, month_end_of
-from workforce.quality.gate import QualityGateError
+from workforce.ingest.extract import discover
+from workforce.months import ReportingMonth
+from workforce.quality.results import QualityGateError
 from workforce.release import audit
 
 pytestmark = pytest.mark.slow
@@ -27,7 +28,7 @@ def test_audit_record_lists_every_file_with_its_hash_and_reconciles(published_de
     record = json.loads((settings.published_month_dir(DEFAULT_MONTH) / "audit.json").read_text(encoding="utf-8"))
     assert record["status"] == "published" and record["reporting_month"] == DEFAULT_MONTH
     assert record["run_id"].startswith(DEFAULT_MONTH) and record["code_version"]
-    files, _ = discover(settings.landing_dir, month_end_of(DEFAULT_MONTH))
+    files, _ = discover(settings.landing_dir, ReportingMonth.parse(DEFAULT_MONTH).end)
     listed = {f["source_file"]: f for f in record["inputs"]}
     assert set(listed) == {lf.source_file for lf in files}
     for lf in files:
@@ -56,7 +57,7 @@ def test_audit_record_lists_every_file_with_its_hash_and_reconciles(published_de
 
 def test_audit_log_is_published_with_history_and_docs_beside_it(published_default):
     settings, _ = published_default
-    record = audit.load_record(settings, DEFAULT_MONTH)
+    record = audit.load_record(settings, ReportingMonth.parse(DEFAULT_MONTH))
     con = duckdb.connect(str(settings.published_warehouse_path), read_only=True)
     try:
         files = con.execute(
@@ -118,7 +119,7 @@ def test_quarantine_over_threshold_fails_validate_and_publishes_nothing(small_se
     lenient = replace(small_settings, quarantine_max_pct=10)
     pipeline.step_validate(SMALL_MONTH, lenient, lambda _m: None)
     pipeline.step_publish(SMALL_MONTH, lenient, lambda _m: None)
-    record = audit.load_record(lenient, SMALL_MONTH)
+    record = audit.load_record(lenient, ReportingMonth.parse(SMALL_MONTH))
     entry = {f["source_file"]: f for f in record["inputs"]}[f"hr_workers/{path.name}"]
     assert (entry["rows_read"], entry["rows_quarantined"]) == (len(frame), bad)
     assert entry["quarantine"] == [{"rule": "unknown_code", "column": "ethnicity", "rows": bad}]

@@ -297,15 +297,16 @@ def test_team_rows_without_subtotals_treat_the_area_as_published_elsewhere():
 @pytest.mark.slow
 def test_protected_sample_month_passes_the_published_suite(published_default):
     """The real published month, protected, still passes every critical published check."""
-    from workforce.quality import gate as quality
+    from workforce.quality import runner
+    from workforce.quality.results import raise_on_failure
 
     settings, _summary = published_default
     df = pd.read_parquet(settings.published_month_dir(DEFAULT_MONTH) / f"{TABLE}.parquet")
     out = apply_disclosure_control(TABLE, df, T)
     assert disclosure_problems(TABLE, out, T) == []
     assert out[[status_column(c) for c in COUNTS]].eq("c").any().any(), "the sample has small cells to protect"
-    result = quality.validate_published(out, settings.expectations_dir)
-    quality.raise_on_failure([result])
+    result = runner.validate_published(out, settings.expectations_dir)
+    raise_on_failure([result])
 
 
 # --- the scrutiny metric set: team-level tables --------------------------------------------------

@@ -195,14 +195,6 @@ class ExtractReport:
         }
 
 
-def month_end_of(month: str) -> date:
-    """``YYYY-MM`` -> last calendar day of that month, with a clear error for bad input."""
-    if not isinstance(month, str) or not _PERIOD.match(month):
-        raise ValueError(f"reporting month must look like YYYY-MM (e.g. 2026-09), got {month!r}")
-    start = datetime.strptime(month, "%Y-%m").date()
-    return (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
-
-
 def discover(landing_dir: Path, month_end: date | None = None) -> tuple[list[LandingFile], list[str]]:
     """Export files in the landing folder (optionally dated <= month_end), and ignored names."""
     if not landing_dir.is_dir():

@@ -18,10 +18,10 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from workforce.config import Settings
+from workforce.months import ReportingMonth
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +71,9 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def dbt_vars(settings: Settings, month_end: date) -> dict:
+def dbt_vars(settings: Settings, month: ReportingMonth) -> dict:
     return {
-        "reporting_month": month_end.strftime("%Y-%m"),
+        "reporting_month": month.label,
         "la_code": settings.la_code,
         "history_months": settings.history_months,
         "caseload_target": settings.caseload_target,
@@ -83,7 +83,7 @@ def dbt_vars(settings: Settings, month_end: date) -> dict:
 def run_dbt(
     settings: Settings,
     args: list[str],
-    month_end: date | None = None,
+    month: ReportingMonth | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> DbtResult:
     """Run one dbt command in the project, streaming its progress lines."""
@@ -95,8 +95,8 @@ def run_dbt(
         "--target-path", str(settings.dbt_target_dir),
         "--log-path", str(settings.dbt_log_dir),
     ]
-    if month_end is not None:
-        command += ["--vars", json.dumps(dbt_vars(settings, month_end))]
+    if month is not None:
+        command += ["--vars", json.dumps(dbt_vars(settings, month))]
     results_path = settings.dbt_target_dir / "run_results.json"
     results_path.unlink(missing_ok=True)  # never report a previous run's results
     started = time.monotonic()
@@ -146,10 +146,10 @@ def _read_run_results(path: Path) -> tuple[list[str], list[str], int]:
     return failures, warnings, len(data.get("results", []))
 
 
-def build(settings: Settings, month_end: date, progress: Callable[[str], None] | None = None) -> DbtResult:
+def build(settings: Settings, month: ReportingMonth, progress: Callable[[str], None] | None = None) -> DbtResult:
     """``dbt build`` of every model and test for the reporting month."""
     say = progress or log.info
-    say(f"transform: dbt build for reporting month {month_end:%Y-%m}")
-    result = run_dbt(settings, ["build"], month_end, progress=say)
+    say(f"transform: dbt build for reporting month {month}")
+    result = run_dbt(settings, ["build"], month, progress=say)
     say(f"transform: {result.nodes} dbt nodes built and tested in {result.seconds:.1f}s")
     return result

@@ -5,8 +5,9 @@ month (name, extract date, SHA-256, rows read / loaded / quarantined, and why ro
 aside), what was checked (every GX check and dbt node, with its outcome), what was published
 (row counts and checksums), under which run id and code version.
 
-- The validate step writes the draft (``quality/<month>/audit.json``, status ``validated``)
-  once the month's rows are staged; it reads the warehouse (short read-only connection).
+- The release stage (the validate step, ``release.stage``) writes the draft
+  (``quality/<month>/audit.json`` and a staged copy, status ``validated``) once the month's rows
+  are staged; it reads the warehouse (short read-only connection).
 - The publish step never opens the warehouse: ``finalise`` takes the staged draft, checks it
   describes exactly the staged rows, adds the published files' checksums and writes
   ``published/<month>/audit.json`` (status ``published``) next to the month's files;
@@ -34,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from workforce.config import PROJECT_ROOT, Settings
+from workforce.files import write_json
+from workforce.months import ReportingMonth
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +53,8 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def new_run_id(month: str) -> str:
-    return f"{month}_{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
+def new_run_id(month: ReportingMonth) -> str:
+    return f"{month.label}_{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
 
 
 def code_version() -> str:
@@ -83,23 +86,12 @@ def _scrub(value):
     return _PSEUDONYM.sub("<pseudonym>", value) if isinstance(value, str) else value
 
 
-def draft_path(settings: Settings, month: str) -> Path:
-    return settings.quality_dir / month / AUDIT_FILE
+def draft_path(settings: Settings, month: ReportingMonth) -> Path:
+    return settings.quality_dir / month.label / AUDIT_FILE
 
 
-def staged_audit_path(settings: Settings, month: str) -> Path:
-    return settings.data_dir / "staged" / month / AUDIT_FILE
-
-
-def published_audit_path(settings: Settings, month: str) -> Path:
-    return settings.published_month_dir(month) / AUDIT_FILE
-
-
-def _write_json(path: Path, record: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(record, indent=1, default=str, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+def published_audit_path(settings: Settings, month: ReportingMonth) -> Path:
+    return settings.published_month_dir(month.label) / AUDIT_FILE
 
 
 # Inputs (validate step: reads the warehouse) ---------------------------------------------------
@@ -161,19 +153,22 @@ def _dbt_summary(dbt_rows: list[dict]) -> dict:
 
 def write_draft(
     settings: Settings,
-    month: str,
-    month_end,
+    month: ReportingMonth,
     run_id: str,
     check_rows: list[dict],
     dbt_rows: list[dict],
     staged: dict[str, Path],
+    staged_record: Path,
 ) -> dict:
-    """The validate step's record: inputs, checks, and the staged tables' content checksums."""
+    """The validate step's record: inputs, checks, and the staged tables' content checksums.
+
+    Written to ``staged_record`` (beside the staged tables, for publish) and to the draft path.
+    """
     import pandas as pd
 
-    extract_report = settings.quality_dir / month / "extract_report.json"
+    extract_report = settings.quality_dir / month.label / "extract_report.json"
     extract_info = json.loads(extract_report.read_text(encoding="utf-8")) if extract_report.is_file() else {}
-    inputs = collect_inputs(settings, month_end)
+    inputs = collect_inputs(settings, month.end)
     tables = []
     for name, path in staged.items():
         frame = pd.read_parquet(path)
@@ -182,8 +177,8 @@ def write_draft(
         "audit_version": AUDIT_VERSION,
         "status": "validated",
         "run_id": run_id,
-        "reporting_month": month,
-        "month_end": str(month_end),
+        "reporting_month": month.label,
+        "month_end": month.end.isoformat(),
         "code_version": code_version(),
         "validated_at": _now(),
         "published_at": None,
@@ -206,28 +201,27 @@ def write_draft(
         },
         "dbt": _dbt_summary(dbt_rows),
         "quality_outputs": {
-            "validation_results": f"quality/{month}/validation_results.json",
-            "dbt_results": f"quality/{month}/dbt_results.json",
-            "data_docs": f"quality/{month}/data_docs/index.html",
+            "validation_results": f"quality/{month.label}/validation_results.json",
+            "dbt_results": f"quality/{month.label}/dbt_results.json",
+            "data_docs": f"quality/{month.label}/data_docs/index.html",
             "history_tables": ["quality.validation_history", "quality.dbt_test_results", "raw.quarantine"],
         },
         "published_tables": tables,
     }
-    _write_json(staged_audit_path(settings, month), record)
-    _write_json(draft_path(settings, month), record)
+    write_json(staged_record, record)
+    write_json(draft_path(settings, month), record)
     return record
 
 
 # Publish step: no warehouse -------------------------------------------------------------------
-def finalise(settings: Settings, month: str, table_names: list[str]) -> dict:
+def finalise(settings: Settings, month: ReportingMonth, table_names: list[str], staged_record: Path) -> dict:
     """Check the staged record matches the published rows, add file checksums, write it beside them."""
     import pandas as pd
 
-    staged = staged_audit_path(settings, month)
-    if not staged.is_file():
-        raise AuditError(f"no audit record staged for {month} ({staged}): run the validate step first")
-    record = json.loads(staged.read_text(encoding="utf-8"))
-    month_dir = settings.published_month_dir(month)
+    if not staged_record.is_file():
+        raise AuditError(f"no audit record staged for {month} ({staged_record}): run the validate step first")
+    record = json.loads(staged_record.read_text(encoding="utf-8"))
+    month_dir = settings.published_month_dir(month.label)
     by_table = {t["table"]: t for t in record.get("published_tables", [])}
     for name in table_names:
         entry = by_table.get(name)
@@ -242,8 +236,8 @@ def finalise(settings: Settings, month: str, table_names: list[str]) -> dict:
         }
     record["status"] = "published"
     record["published_at"] = _now()
-    _write_json(published_audit_path(settings, month), record)
-    _write_json(draft_path(settings, month), record)
+    write_json(published_audit_path(settings, month), record)
+    write_json(draft_path(settings, month), record)
     return record
 
 
@@ -306,7 +300,7 @@ def add_audit_log(con, published_dir: Path, schema: str = "pub.main") -> int:
 
 
 # Reading it back --------------------------------------------------------------------------------
-def load_record(settings: Settings, month: str) -> dict:
+def load_record(settings: Settings, month: ReportingMonth) -> dict:
     """The published record of ``month``, else the validated draft; ``AuditError`` if neither."""
     for path in (published_audit_path(settings, month), draft_path(settings, month)):
         if path.is_file():

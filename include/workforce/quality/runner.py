@@ -1,0 +1,380 @@
+"""Running suites with Great Expectations: over a dataframe, and over the raw exports.
+
+GX Core 1.x runs on pandas: GX's SQL datasource fails against DuckDB (GX issue 11579), so raw
+tables are read with a read-only DuckDB connection into pandas and validated as a dataframe
+asset. One ephemeral GX context is created on first use and reused.
+
+``validate_raw_exports`` adds three checks of its own to each raw suite:
+``extract_available`` (an optional export with no extract is skipped, a warning; a required one
+is critical), ``extract_in_reporting_month`` (a warning) and, with a threshold,
+``quarantine_within_threshold`` (critical). ``validate_published`` runs the published table's
+suite. Nothing here raises on a failed check: see ``results.raise_on_failure``.
+
+GX, pandas and DuckDB are imported inside the functions that use them: importing this module
+(and the pipeline) stays cheap.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+import time
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path, PureWindowsPath
+from typing import TYPE_CHECKING, Any
+
+from workforce.quality.checks import add_derived_columns
+from workforce.quality.results import CheckResult, SuiteResult
+from workforce.quality.suites import (
+    CRITICAL,
+    DERIVED_PREFIX,
+    PUBLISHED_SUITE,
+    PUBLISHED_TABLE,
+    WARNING,
+    QualitySuiteError,
+    list_suites,
+    load_suite,
+    raw_suite_name,
+)
+from workforce.spec.contract import EXPORTS
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+
+log = logging.getLogger(__name__)
+
+RAW_SCHEMA = "raw"
+
+#: How many failing values GX keeps per check (they end up in messages and history rows).
+_EXAMPLES = 5
+_RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": _EXAMPLES}
+
+_GX: dict[str, Any] = {}
+
+
+def _batch_definition():
+    """One ephemeral GX context, pandas datasource and whole-frame batch definition, reused."""
+    if "batch_definition" not in _GX:
+        started = time.perf_counter()
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False),
+        )
+        # GX logs INFO chatter per expectation; keep it out of task logs unless asked for.
+        gx_logger = logging.getLogger("great_expectations")
+        if gx_logger.level == logging.NOTSET:
+            gx_logger.setLevel(logging.WARNING)
+        context = gx.get_context(mode="ephemeral", project_config=config)
+        asset = context.data_sources.add_pandas("workforce_quality").add_dataframe_asset("frame")
+        _GX["batch_definition"] = asset.add_batch_definition_whole_dataframe("whole_frame")
+        _GX["ExpectationSuite"] = gx.ExpectationSuite
+        log.info("quality: Great Expectations %s ready in %.2fs", gx.__version__, time.perf_counter() - started)
+    return _GX["batch_definition"]
+
+
+def _gx_suite(suite: dict):
+    """The GX suite, each expectation tagged with its index so results map back in order.
+
+    Derived checks' helper columns are appended to the frame; table-shape expectations are
+    told about them so they judge only the real columns.
+    """
+    _batch_definition()
+    helpers = [e["kwargs"]["column"] for e in suite["expectations"] if (e.get("meta") or {}).get("derived")]
+    expectations = []
+    for i, exp in enumerate(suite["expectations"]):
+        exp = copy.deepcopy(exp)
+        exp.setdefault("meta", {})["_index"] = i
+        kwargs = exp.setdefault("kwargs", {})
+        if helpers and exp["type"] == "expect_table_columns_to_match_set":
+            kwargs["column_set"] = list(kwargs.get("column_set") or []) + helpers
+        elif helpers and exp["type"] == "expect_table_columns_to_match_ordered_list":
+            kwargs["column_list"] = list(kwargs.get("column_list") or []) + helpers
+        elif helpers and exp["type"].startswith("expect_table_column_count"):
+            raise QualitySuiteError(
+                f"suite {suite['name']}: use expect_table_columns_to_match_set, not a column "
+                "count, in a suite with derived checks"
+            )
+        expectations.append(exp)
+    gx_suite = _GX["ExpectationSuite"](name=suite["name"], expectations=expectations)
+    if len(gx_suite.expectations) != len(expectations):  # GX logs and drops invalid configs
+        kept = {e.meta.get("_index") for e in gx_suite.expectations}
+        bad = [f"{i} ({suite['expectations'][i]['type']})" for i in range(len(expectations)) if i not in kept]
+        raise QualitySuiteError(f"suite {suite['name']}: GX rejected expectation(s) {', '.join(bad)}")
+    return gx_suite
+
+
+def _check_column(exp: dict) -> str | None:
+    meta, kwargs = exp.get("meta") or {}, exp.get("kwargs") or {}
+    if meta.get("derived"):
+        return meta["derived"].get("column")
+    if "column" in kwargs:
+        return kwargs["column"]
+    if "column_A" in kwargs:
+        return f"{kwargs['column_A']}, {kwargs['column_B']}"
+    if "column_list" in kwargs:
+        return ", ".join(kwargs["column_list"])
+    return None
+
+
+def _exception_message(exception_info: Any) -> str | None:
+    if not exception_info:
+        return None
+    infos = [exception_info] if "raised_exception" in exception_info else exception_info.values()
+    messages = [i.get("exception_message") for i in infos if isinstance(i, dict) and i.get("raised_exception")]
+    return "; ".join(m or "unknown error" for m in messages) or None
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _observed(exp: dict, result: dict, success: bool) -> str:
+    if "unexpected_count" in result:
+        count, total = result.get("unexpected_count") or 0, result.get("element_count") or 0
+        text = f"{count} of {total} rows unexpected"
+        if count:
+            pct = result.get("unexpected_percent")
+            if pct is not None and not math.isnan(pct):
+                text += f" ({pct:.2f}%)"
+            examples = list(
+                dict.fromkeys(  # distinct, in order
+                    _short(e, 200) for e in result.get("partial_unexpected_list") or []
+                )
+            )
+            if examples:
+                text += f"; e.g. {'; '.join(examples[:_EXAMPLES])}"
+        return text
+    if "observed_value" in result:
+        value = result["observed_value"]
+        if isinstance(value, list):  # table columns: hide derived checks' helper columns
+            value = [v for v in value if not str(v).startswith(DERIVED_PREFIX)]
+        text = f"observed {_short(value)}"
+        mismatched = (result.get("details") or {}).get("mismatched")
+        if mismatched and not success:
+            text += f"; mismatched {_short(mismatched)}"
+        return text
+    return _short(result) if result else "no result"
+
+
+def validate_dataframe(df: pd.DataFrame, suite_name: str, expectations_dir: Path, data_name: str) -> SuiteResult:
+    """Run one suite against a frame and return every check's outcome (never raises on failure)."""
+    started = time.perf_counter()
+    suite = load_suite(expectations_dir, suite_name)
+    frame, errors = add_derived_columns(df, suite)
+    gx_suite = _gx_suite(suite)
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    validation = batch.validate(gx_suite, result_format=_RESULT_FORMAT)
+
+    by_index = {r.expectation_config.meta.get("_index"): r for r in validation.results}
+    checks = []
+    for i, exp in enumerate(suite["expectations"]):
+        meta = exp["meta"]
+        gx_result = by_index.get(i)
+        name = meta["derived"]["check"] if meta.get("derived") else exp["type"]
+        if i in errors:
+            success, observed = False, f"error: {errors[i]}"
+        elif gx_result is None:
+            success, observed = False, "error: GX returned no result"
+        else:
+            error = _exception_message(gx_result.exception_info)
+            success = bool(gx_result.success) and error is None
+            observed = f"error: {error}" if error else _observed(exp, gx_result.result or {}, success)
+        checks.append(
+            CheckResult(
+                suite=suite_name,
+                expectation=name,
+                column=_check_column(exp),
+                severity=meta["severity"],
+                success=success,
+                observed=observed,
+                description=meta["description"],
+            )
+        )
+    result = SuiteResult(
+        suite=suite_name,
+        data_name=data_name,
+        success=not any(c.severity == CRITICAL and not c.success for c in checks),
+        results=checks,
+        gx_result=validation,
+    )
+    _log_suite(result, time.perf_counter() - started, len(df))
+    return result
+
+
+def _log_suite(result: SuiteResult, seconds: float, rows: int | None) -> None:
+    critical, warnings = len(result.failures(CRITICAL)), len(result.failures(WARNING))
+    state = "SKIPPED" if result.skipped else "passed" if result.success else "FAILED"
+    log.log(
+        logging.INFO if result.success else logging.ERROR,
+        "quality %-40s %-7s %3d checks, %d critical failed, %d warnings; %s%s in %.2fs",
+        result.suite,
+        state,
+        len(result.results),
+        critical,
+        warnings,
+        result.data_name,
+        "" if rows is None else f" ({rows} rows)",
+        seconds,
+    )
+
+
+def _source_label(paths: Iterable[str]) -> str:
+    names = sorted({PureWindowsPath(p).name for p in paths if p})  # handles / and \ separators
+    return ", ".join(names) if names else "no source file recorded"
+
+
+def validate_raw_exports(
+    warehouse_path: Path, month_end: date, expectations_dir: Path, quarantine_max_pct: float | None = None
+) -> list[SuiteResult]:
+    """Validate, per export with a suite, the rows of its latest extract on or before month_end.
+
+    Opens the warehouse read-only. An optional export with no such extract is reported as
+    skipped (a warning); a required one is a critical failure. With ``quarantine_max_pct``,
+    each suite also gets a critical ``quarantine_within_threshold`` check: the share of the
+    extract's rows set aside at ingest (``raw.quarantine``) is at most that percentage.
+    """
+    import duckdb
+
+    suites = set(list_suites(expectations_dir))
+    results = []
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        tables = {
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = ?",
+                [RAW_SCHEMA],
+            ).fetchall()
+        }
+        for spec in EXPORTS:
+            suite_name = raw_suite_name(spec.name)
+            if suite_name not in suites:
+                log.warning("quality: no suite %s for export %s; not validated", suite_name, spec.name)
+                continue
+            table = f"{RAW_SCHEMA}.{spec.name}"
+            extract = None
+            if spec.name in tables:
+                extract = con.execute(
+                    f'select max(_extract_date) from {RAW_SCHEMA}."{spec.name}" where _extract_date <= ?',
+                    [month_end],
+                ).fetchone()[0]
+            if extract is None:
+                results.append(_missing_extract(spec, suite_name, table, month_end, spec.name in tables))
+                continue
+            df = con.execute(f'select * from {RAW_SCHEMA}."{spec.name}" where _extract_date = ?', [extract]).df()
+            files = df["_source_file"].dropna().unique().tolist() if "_source_file" in df else []
+            data_name = f"{table} extract {extract:%Y-%m-%d} ({_source_label(files)})"
+            result = validate_dataframe(df, suite_name, expectations_dir, data_name)
+            result.results.append(_extract_recency(suite_name, extract, month_end))
+            if quarantine_max_pct is not None:
+                check = _quarantine_check(con, spec.name, suite_name, extract, quarantine_max_pct)
+                result.results.append(check)
+                result.success = result.success and check.success
+            results.append(result)
+    finally:
+        con.close()
+    return results
+
+
+def _missing_extract(spec, suite_name: str, table: str, month_end: date, table_exists: bool) -> SuiteResult:
+    severity = CRITICAL if spec.required else WARNING
+    where = "" if table_exists else f" (no table {table})"
+    check = CheckResult(
+        suite=suite_name,
+        expectation="extract_available",
+        column=None,
+        severity=severity,
+        success=False,
+        observed=f"no extract on or before {month_end:%Y-%m-%d}{where}",
+        description=(
+            f"An extract of the {'required' if spec.required else 'optional'} export "
+            f"{spec.name} dated on or before the reporting month end is in the warehouse."
+            + ("" if spec.required else " Missing: its indicators are published as 'x'.")
+        ),
+    )
+    result = SuiteResult(
+        suite=suite_name,
+        data_name=f"{table} (no extract on or before {month_end:%Y-%m-%d})",
+        success=not spec.required,
+        results=[check],
+        skipped=not spec.required,
+    )
+    _log_suite(result, 0.0, None)
+    return result
+
+
+def _quarantine_check(con, export_name: str, suite_name: str, extract: date, max_pct: float) -> CheckResult:
+    """Rows of the export's extract quarantined at ingest, against the threshold."""
+    read, quarantined = con.execute(
+        "select coalesce(sum(coalesce(rows_read, row_count)), 0), coalesce(sum(rows_quarantined), 0) "
+        "from raw.load_manifest where export_name = ? and extract_date = ?",
+        [export_name, extract],
+    ).fetchone()
+    rules = []
+    if quarantined:
+        rules = con.execute(
+            "select rule, column_name, count(distinct (source_file, row_number)) n from raw.quarantine "
+            "where export_name = ? and extract_date = ? group by all order by n desc, rule, column_name",
+            [export_name, extract],
+        ).fetchall()
+    pct = 100.0 * quarantined / read if read else 0.0
+    observed = f"{quarantined} of {read} rows quarantined ({pct:.2f}%)"
+    if rules:
+        observed += ": " + ", ".join(f"{rule} on {column} x{n}" for rule, column, n in rules[:8])
+    return CheckResult(
+        suite=suite_name,
+        expectation="quarantine_within_threshold",
+        column=", ".join(sorted({column for _, column, _ in rules})) or None,
+        severity=CRITICAL,
+        success=pct <= max_pct,
+        observed=observed,
+        description=(
+            f"At most {max_pct:g}% of the extract's rows were quarantined at ingest "
+            "(WORKFORCE_QUARANTINE_MAX_PCT); more means the export is too broken to publish from. "
+            "The rows, rules and values are in raw.quarantine."
+        ),
+    )
+
+
+def _extract_recency(suite_name: str, extract: date, month_end: date) -> CheckResult:
+    month_start = month_end.replace(day=1)
+    return CheckResult(
+        suite=suite_name,
+        expectation="extract_in_reporting_month",
+        column="_extract_date",
+        severity=WARNING,
+        success=extract >= month_start,
+        observed=f"extract {extract:%Y-%m-%d} for month end {month_end:%Y-%m-%d}",
+        description=(
+            "The extract used is dated within the reporting month; an older one means the "
+            "month is computed from stale data."
+        ),
+    )
+
+
+def validate_published(df: pd.DataFrame, expectations_dir: Path, data_name: str | None = None) -> SuiteResult:
+    """Validate the published ``scrutiny_workforce_monthly`` frame before it is published."""
+    if data_name is None:
+        data_name = f"published {PUBLISHED_TABLE}"
+        if "month_end" in df and len(df):
+            months = df["month_end"].dropna()
+            if len(months):
+                data_name += f" month_end {_fmt_date(months.min())}..{_fmt_date(months.max())}"
+    return validate_dataframe(df, PUBLISHED_SUITE, expectations_dir, data_name)
+
+
+def _fmt_date(value: Any) -> str:
+    return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value)
+

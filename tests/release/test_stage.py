@@ -1,0 +1,125 @@
+"""The release stage on its own: what it stages (typed as in the warehouse), what it leaves for
+publish, and a publish that works without the warehouse."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import SMALL_MONTH
+from workforce import pipeline
+from workforce.months import ReportingMonth
+from workforce.publish.publisher import PublishError
+from workforce.release import stage
+from workforce.spec.tables import PUBLISHED_TABLES
+
+#: One value of each supported warehouse type, as SQL.
+SAMPLES = {
+    "BOOLEAN": "true",
+    "TINYINT": "7",
+    "SMALLINT": "300",
+    "INTEGER": "70000",
+    "BIGINT": "5000000000",
+    "FLOAT": "1.5",
+    "DOUBLE": "22.9",
+    "VARCHAR": "'878'",
+    "DATE": "DATE '2026-09-30'",
+    "TIMESTAMP": "TIMESTAMP '2026-09-30 10:15:00'",
+}
+
+
+def _duckdb_types(con, sql: str) -> dict[str, str]:
+    return {row[0]: row[1] for row in con.execute(f"DESCRIBE {sql}").fetchall()}
+
+
+def test_every_supported_type_survives_staging_even_when_all_null(tmp_path):
+    """Rows as the stage reads them (DuckDB -> pandas), staged with the schema built from the
+    mart's types, read back by DuckDB with the same types; an all-NULL column too (pandas holds
+    it as object None, which Parquet without a schema would type as NULL)."""
+    assert set(SAMPLES) == set(stage.ARROW_TYPES)
+    con = duckdb.connect()
+    columns = {f"c{i}": t for i, t in enumerate(SAMPLES)} | {f"n{i}": t for i, t in enumerate(SAMPLES)}
+    con.execute(f"CREATE TABLE mart ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+    con.execute(f"INSERT INTO mart VALUES ({', '.join([*SAMPLES.values()] + ['NULL'] * len(SAMPLES))})")
+    con.execute(f"INSERT INTO mart VALUES ({', '.join(['NULL'] * len(columns))})")
+    types = dict(con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'mart' "
+        "ORDER BY ordinal_position"
+    ).fetchall())
+    frame = con.execute("SELECT * FROM mart").df()
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, schema=stage.arrow_schema(types), preserve_index=False), path)
+    assert stage.staged_column_types(path) == types
+    assert _duckdb_types(con, f"SELECT * FROM read_parquet('{path}')") == types
+    assert con.execute(f"SELECT * FROM read_parquet('{path}') EXCEPT ALL SELECT * FROM mart").fetchall() == []
+
+
+def test_unsupported_or_unrecorded_types_are_refused(tmp_path):
+    for unsupported in ("INTERVAL", "DECIMAL(18,3)", "STRUCT(a INTEGER)"):
+        with pytest.raises(stage.ReleaseError, match=re.escape(f"column x has warehouse type {unsupported},")):
+            stage.arrow_schema({"x": unsupported})
+    path = tmp_path / "old.parquet"
+    pd.DataFrame({"a": [1]}).to_parquet(path, index=False)  # staged by an earlier version: no types
+    with pytest.raises(stage.ReleaseError, match=r"no warehouse type recorded for column\(s\) \['a'\]"):
+        stage.staged_column_types(path)
+
+
+@pytest.mark.slow
+def test_release_stages_typed_rows_and_publish_needs_no_warehouse(small_settings):
+    month = ReportingMonth.parse(SMALL_MONTH)
+    say = lambda _m: None  # noqa: E731
+    pipeline.step_extract(SMALL_MONTH, small_settings, say)
+    pipeline.step_transform(SMALL_MONTH, small_settings, say)
+    with pytest.raises(PublishError, match="run the validate step first"):
+        pipeline.step_publish(SMALL_MONTH, small_settings, say)
+
+    report = stage.release_month(month, small_settings, say)
+    assert report.month == month and report.run_id.startswith(SMALL_MONTH)
+    assert report.suites >= len(PUBLISHED_TABLES) and report.checks > 100
+    assert json.loads(json.dumps(report.to_dict()))["staged"] == [str(p) for p in report.staged]
+    assert sorted(report.staged) == sorted(stage.staged_path(small_settings, month, t.name) for t in PUBLISHED_TABLES)
+    assert not small_settings.published_month_dir(SMALL_MONTH).exists()  # staged, not published
+    draft = json.loads(stage.staged_audit_path(small_settings, month).read_text(encoding="utf-8"))
+    assert draft["status"] == "validated" and draft["run_id"] == report.run_id
+    assert draft["month_end"] == "2025-09-30" and draft["reporting_month"] == SMALL_MONTH
+    results = json.loads((report.results_dir / "validation_results.json").read_text(encoding="utf-8"))
+    assert len(results) == report.checks and report.data_docs and report.data_docs.is_file()
+
+    con = duckdb.connect(str(small_settings.warehouse_path), read_only=True)
+    try:
+        for table in PUBLISHED_TABLES:
+            mart = dict(con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'marts' "
+                "AND table_name = ?", [table.name]
+            ).fetchall())
+            staged = stage.staged_column_types(stage.staged_path(small_settings, month, table.name))
+            assert staged == {c: mart[c] for c in staged}, table.name
+    finally:
+        con.close()
+
+    # Publish swaps in what was staged: the same Parquet bytes, and no warehouse needed.
+    parked = small_settings.warehouse_path.with_name("parked.duckdb")
+    small_settings.warehouse_path.rename(parked)
+    try:
+        published = pipeline.step_publish(SMALL_MONTH, small_settings, say)
+    finally:
+        parked.rename(small_settings.warehouse_path)
+    assert published.month == month and published.rows > 0
+    for table in PUBLISHED_TABLES:
+        staged = stage.staged_path(small_settings, month, table.name).read_bytes()
+        out = (small_settings.published_month_dir(SMALL_MONTH) / f"{table.name}.parquet").read_bytes()
+        assert hashlib.sha256(out).digest() == hashlib.sha256(staged).digest(), table.name
+
+    # A staged file without recorded types (an earlier version's) is refused before any swap.
+    before = {p.name: p.read_bytes() for p in small_settings.published_month_dir(SMALL_MONTH).iterdir()}
+    untyped = stage.staged_path(small_settings, month)
+    pd.read_parquet(untyped).to_parquet(untyped, index=False)
+    with pytest.raises(PublishError, match="no warehouse type recorded"):
+        pipeline.step_publish(SMALL_MONTH, small_settings, say)
+    assert {p.name: p.read_bytes() for p in small_settings.published_month_dir(SMALL_MONTH).iterdir()} == before
