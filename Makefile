@@ -38,7 +38,7 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check include dags tests scripts
-	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
 
 # mypy over include/ (configuration in pyproject.toml, [tool.mypy]).
 typecheck: install
