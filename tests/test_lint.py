@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.lint
 
 
 def test_ruff_passes():

@@ -16,24 +16,3 @@
         (month_end{{ extra }}), (month_end, service_area{{ extra }}), (month_end, service_area, team_code{{ extra }})
     )
 {%- endmacro %}
-
-{#- A published rate: rounded once to 1 dp, NULL with its status set otherwise. -#}
-{% macro published_rate(numerator, denominator, multiplier=100, unavailable=none) -%}
-    case
-    {%- if unavailable %}
-            when {{ unavailable }} then null
-    {%- endif %}
-        when {{ denominator }} > 0 then round({{ numerator }} / ({{ denominator }}) * {{ multiplier }}, 1)
-    end
-{%- endmacro %}
-
-{#- The status beside a rate: 'x' when an optional export it needs is missing, 'z' when the
-    denominator is zero, NULL when published. -#}
-{% macro rate_status(denominator, unavailable=none) -%}
-    case
-    {%- if unavailable %}
-            when {{ unavailable }} then 'x'
-    {%- endif %}
-        when coalesce({{ denominator }}, 0) <= 0 then 'z'
-    end
-{%- endmacro %}

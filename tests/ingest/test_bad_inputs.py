@@ -58,6 +58,7 @@ def test_corpus_is_large_and_every_case_has_a_known_outcome():
             assert case["rule"] in RULES, name
 
 
+@pytest.mark.pipeline
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_input_case(name, published_small, tmp_path):
     case = CASES[name]
@@ -121,6 +122,7 @@ def test_bad_input_case(name, published_small, tmp_path):
     assert _published_prints(settings) == published_before
 
 
+@pytest.mark.pipeline
 def test_personal_data_never_reaches_quarantine(published_small, tmp_path):
     landing = shutil.copytree(published_small / "landing", tmp_path / "landing")
     shutil.copytree(published_small / "data", tmp_path / "data")

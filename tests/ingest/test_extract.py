@@ -28,6 +28,7 @@ def _latest(landing, export):
     return sorted((landing / export).glob(f"{export}_*.*"))[-1]
 
 
+@pytest.mark.pipeline
 def test_loads_every_export_with_manifest(small_settings):
     report = extract(small_settings, MONTH_END)
     assert {f.status for f in report.files} == {"loaded"}
@@ -41,6 +42,7 @@ def test_loads_every_export_with_manifest(small_settings):
         assert expected[source_file] == n
 
 
+@pytest.mark.pipeline
 def test_loading_twice_changes_nothing(small_settings):
     extract(small_settings, MONTH_END)
     before = _table(small_settings, "select * from raw.hr_workers order by _source_file, _row_number")
@@ -53,6 +55,7 @@ def test_loading_twice_changes_nothing(small_settings):
     pd.testing.assert_frame_equal(manifest_before, manifest_after)
 
 
+@pytest.mark.pipeline
 def test_changed_file_replaces_its_own_rows(small_settings, small_landing):
     extract(small_settings, MONTH_END)
     path = _latest(small_landing, "hr_teams")
@@ -71,6 +74,7 @@ def test_changed_file_replaces_its_own_rows(small_settings, small_landing):
     assert n == len(pd.read_excel(path)) if path.suffix == ".xlsx" else n == len(path.read_text().splitlines()) - 1
 
 
+@pytest.mark.pipeline
 def test_no_identity_passes_ingest(small_settings, small_landing):
     extract(small_settings, MONTH_END)
     workers = _table(small_settings, "select * from raw.hr_workers")
@@ -93,6 +97,7 @@ def test_no_identity_passes_ingest(small_settings, small_landing):
     assert children.invo_child_key.str.match(HEX64).all()
 
 
+@pytest.mark.pipeline
 def test_missing_required_column_is_rejected_naming_file_and_column(small_settings, small_landing):
     extract(small_settings, MONTH_END)
     before = _table(small_settings, "select count(*) n from raw.hr_workers").n[0]
@@ -107,6 +112,7 @@ def test_missing_required_column_is_rejected_naming_file_and_column(small_settin
     assert _table(small_settings, "select count(*) n from raw.hr_workers").n[0] == before
 
 
+@pytest.mark.pipeline
 def test_bad_values_are_quarantined_without_echoing_personal_data(small_settings, small_landing):
     path = _latest(small_landing, "hr_workers")
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -132,6 +138,7 @@ def test_bad_values_are_quarantined_without_echoing_personal_data(small_settings
     ]
 
 
+@pytest.mark.pipeline
 def test_a_month_without_its_own_required_extracts_stops_the_run_naming_them(small_settings, small_landing):
     """The August extracts exist, but none dated in September's window: September is not computed
     from August's files, and nothing is loaded."""
@@ -149,6 +156,7 @@ def test_a_month_without_its_own_required_extracts_stops_the_run_naming_them(sma
     ).n.iloc[0] == 0
 
 
+@pytest.mark.pipeline
 def test_missing_optional_export_is_a_recorded_warning(small_settings, small_landing):
     import shutil
 
@@ -164,6 +172,7 @@ def test_missing_required_export_is_named(small_settings, small_landing):
         extract(small_settings, MONTH_END)
 
 
+@pytest.mark.pipeline
 def test_real_exports_need_a_real_key(small_settings, small_landing):
     from dataclasses import replace
 

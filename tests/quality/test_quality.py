@@ -437,6 +437,7 @@ def test_importing_the_quality_modules_does_not_import_gx_pandas_or_duckdb():
 
 
 # Raw exports -----------------------------------------------------------------------------------
+@pytest.mark.pipeline
 def test_good_warehouse_passes_and_uses_the_latest_extract_on_or_before_month_end(good_warehouse):
     results = runner.validate_raw_exports(good_warehouse, MONTH_END, EXPECTATIONS)
     by_suite = {r.suite: r for r in results}
@@ -458,6 +459,7 @@ def test_good_warehouse_passes_and_uses_the_latest_extract_on_or_before_month_en
     raise_on_failure(results)  # does not raise
 
 
+@pytest.mark.pipeline
 def test_required_export_without_extract_is_a_critical_failure(tmp_path):
     frames = good_frames()
     frames.pop("agency_assignments")
@@ -468,6 +470,7 @@ def test_required_export_without_extract_is_a_critical_failure(tmp_path):
     assert "raw_hr_establishment" in message and "no extract on or before 2026-09-30" in message
 
 
+@pytest.mark.pipeline
 def test_broken_latest_extract_in_the_warehouse_names_suite_check_and_file(tmp_path):
     frames = good_frames()
     workers = frames["hr_workers"][1]
@@ -593,6 +596,7 @@ RAW_BREAKS = {
 }
 
 
+@pytest.mark.pipeline
 @pytest.mark.parametrize("case", RAW_BREAKS, ids=str)
 def test_broken_raw_frame_fails_the_gate(case):
     export_name, mutate, expectation, column = RAW_BREAKS[case]
@@ -603,6 +607,7 @@ def test_broken_raw_frame_fails_the_gate(case):
     assert_gate_fails([result], suite, expectation, data_name, column)
 
 
+@pytest.mark.pipeline
 def test_raw_warning_is_logged_not_raised(caplog):
     df = raw_frame("hr_teams", 9)
     df.loc[0, "service_area"] = "Youth Justice"
@@ -616,6 +621,7 @@ def test_raw_warning_is_logged_not_raised(caplog):
 
 
 # Published table -------------------------------------------------------------------------------
+@pytest.mark.pipeline
 def test_good_published_frame_passes():
     df = published_frame(months=3)
     assert (df["agency_cover_rate_fte_status"] == "z").any()  # zero denominators are exercised
@@ -728,6 +734,7 @@ PUBLISHED_BREAKS = {
 }
 
 
+@pytest.mark.pipeline
 @pytest.mark.parametrize("case", PUBLISHED_BREAKS, ids=str)
 def test_broken_published_frame_fails_the_gate(case):
     mutate, expectation, column = PUBLISHED_BREAKS[case]
@@ -738,6 +745,7 @@ def test_broken_published_frame_fails_the_gate(case):
     assert_gate_fails([result], suites.PUBLISHED_SUITE, expectation, "published scrutiny_workforce_monthly", column)
 
 
+@pytest.mark.pipeline
 def test_derived_check_on_a_missing_column_fails_instead_of_crashing():
     df = published_frame(months=1).drop(columns=["leavers_fte"])
     result = runner.validate_published(df, EXPECTATIONS)
@@ -745,6 +753,7 @@ def test_derived_check_on_a_missing_column_fails_instead_of_crashing():
     assert any(f.expectation == "rate_matches_parts" and "leavers_fte" in f.observed for f in errors)
 
 
+@pytest.mark.pipeline
 def test_results_to_rows_flattens_every_check():
     result = runner.validate_published(published_frame(months=1), EXPECTATIONS)
     rows = results_to_rows([result], run_id="run-1")
@@ -765,6 +774,7 @@ def test_results_to_rows_flattens_every_check():
 
 
 # Speed -----------------------------------------------------------------------------------------
+@pytest.mark.pipeline
 def test_timing_at_realistic_size(tmp_path, capsys):
     """~2k spells, ~60k involvements, 96 months x 10 service-area rows: a few seconds."""
     runner._batch_definition()  # GX import and context creation, once per process, timed apart

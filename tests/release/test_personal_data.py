@@ -241,6 +241,7 @@ def test_workforce_run_outside_airflow_never_imports_it(tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=tmp_path, timeout=120)
 
 
+@pytest.mark.pipeline
 def test_key_is_never_logged_or_reported(small_settings, caplog):
     from workforce.ingest.extract import extract
 

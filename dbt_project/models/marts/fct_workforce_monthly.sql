@@ -3,11 +3,11 @@
     so service areas need not add up to the LA figure (a person in two areas counts in each). -#}
 
 with month_ends as (
-    select * from {{ ref('int_month_ends') }}
+    select * from {{ ref('int_calendar__month_ends') }}
 ),
 
 availability as (
-    select * from {{ ref('int_export_availability') }}
+    select * from {{ ref('int_exports__availability') }}
 ),
 
 areas as (

@@ -6,7 +6,7 @@
     Money needing an optional export that is missing, or for a period before that export's
     history starts, is NULL with status 'x'. -#}
 with month_ends as (
-    select * from {{ ref('int_month_ends') }}
+    select * from {{ ref('int_calendar__month_ends') }}
 ),
 
 breakdowns as (
@@ -14,7 +14,7 @@ breakdowns as (
 ),
 
 availability as (
-    select * from {{ ref('int_export_availability') }}
+    select * from {{ ref('int_exports__availability') }}
 ),
 
 payroll_lines as (

@@ -14,7 +14,7 @@ categories as (
 ),
 
 availability as (
-    select * from {{ ref('int_export_availability') }}
+    select * from {{ ref('int_exports__availability') }}
 ),
 
 leavers as (

@@ -6,7 +6,7 @@
     (payroll_lines, hr_exit_interviews), or that fall before the payroll history starts, are
     NULL with status 'x'; rates with a zero denominator are NULL with status 'z'. -#}
 with month_ends as (
-    select * from {{ ref('int_month_ends') }}
+    select * from {{ ref('int_calendar__month_ends') }}
 ),
 
 breakdowns as (
@@ -14,7 +14,7 @@ breakdowns as (
 ),
 
 availability as (
-    select * from {{ ref('int_export_availability') }}
+    select * from {{ ref('int_exports__availability') }}
 ),
 
 payroll as (

@@ -4,7 +4,7 @@ For a reporting month, every export file dated up to the end of the month's wind
 (``ingest.readiness``) is checked against the contract; personal identifiers are replaced by
 keyed pseudonyms, names are dropped and dates of birth become age bands before anything is written.
 
-Two kinds of problem (``shared/spec/export-contract.md``: "rows that break a rule are
+Two kinds of problem (``docs/spec/export-contract.md``: "rows that break a rule are
 quarantined with the rule they broke; the rest load"):
 
 - **File-level**: the file cannot be trusted at all, so it is *rejected* whole and the run

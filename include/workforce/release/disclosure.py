@@ -1,4 +1,4 @@
-"""Statistical disclosure control for published tables (``shared/spec/metrics.md``, "Symbols and
+"""Statistical disclosure control for published tables (``docs/spec/metrics.md``, "Symbols and
 small numbers").
 
 Published tables go to councillors and into public committee papers, so a published figure must

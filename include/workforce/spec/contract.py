@@ -1,4 +1,4 @@
-"""Export contract v1 (``shared/spec/export-contract.md``) as data.
+"""Export contract v1 (``docs/spec/export-contract.md``) as data.
 
 One ``ExportSpec`` per export, one ``ColumnSpec`` per column. The generator writes files in
 this shape, the extractor checks files against it, and the raw warehouse tables are created

@@ -1,7 +1,7 @@
 """The published table ``scrutiny_workforce_monthly``: columns, rates and their parts.
 
 Grain: one row per (la_code, month_end, service_area); ``service_area = 'All'`` is the LA level.
-Names follow DfE's CSWW Indicators file (``shared/spec/metrics.md``). Each indicator has a
+Names follow DfE's CSWW Indicators file (``docs/spec/metrics.md``). Each indicator has a
 ``<name>_status`` column beside it holding DfE/GSS shorthand: NULL when the value is
 published, ``x`` not available (optional export missing), ``z`` not applicable (zero
 denominator), ``c`` suppressed.

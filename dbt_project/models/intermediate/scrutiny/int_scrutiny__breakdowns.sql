@@ -2,7 +2,7 @@
     ('All', 'All'), every service area (team_code 'All') and every team, whether or not it has
     anyone in it that month, so a team with no case holders still gets a row. -#}
 with month_ends as (
-    select * from {{ ref('int_month_ends') }}
+    select * from {{ ref('int_calendar__month_ends') }}
 ),
 
 teams as (

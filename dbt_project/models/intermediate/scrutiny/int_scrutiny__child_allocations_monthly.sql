@@ -4,7 +4,7 @@
     A worker is counted once per child however many times they were allocated; a worker is the
     SWE person key when the CMS professional matches one, else the CMS professional key. -#}
 with month_ends as (
-    select * from {{ ref('int_month_ends') }}
+    select * from {{ ref('int_calendar__month_ends') }}
 ),
 
 involvements as (

@@ -3,7 +3,7 @@
     fct_workforce_monthly), with length of service at leaving and their exit interview, if any.
     An exit interview belongs to a leaver when it has their HR employee number and leaving date. -#}
 with month_ends as (
-    select * from {{ ref('int_month_ends') }}
+    select * from {{ ref('int_calendar__month_ends') }}
 ),
 
 leavers as (

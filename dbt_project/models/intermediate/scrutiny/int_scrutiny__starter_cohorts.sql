@@ -3,7 +3,7 @@
     in post (an active spell) on the day 12 months after their start. A person who started twice
     in the cohort window is counted once, from their first start. -#}
 with month_ends as (
-    select * from {{ ref('int_month_ends') }}
+    select * from {{ ref('int_calendar__month_ends') }}
 ),
 
 starters as (

@@ -1,6 +1,6 @@
 {#- One row per (month_end, agency assignment) active at month_end. -#}
 with month_ends as (
-    select * from {{ ref('int_month_ends') }}
+    select * from {{ ref('int_calendar__month_ends') }}
 ),
 
 assignments as (

@@ -5,7 +5,7 @@
     FTE at month_end. Unmatched holders keep the CMS professional key: their cases are reported
     as cases_unmatched, never in caseloads. cases = distinct children (three siblings = three). -#}
 with month_ends as (
-    select * from {{ ref('int_month_ends') }}
+    select * from {{ ref('int_calendar__month_ends') }}
 ),
 
 involvements as (

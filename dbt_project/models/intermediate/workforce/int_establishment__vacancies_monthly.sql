@@ -2,7 +2,7 @@
     LA-employed spells in post in it, and the vacant FTE max(0, budgeted - filled). Posts covered
     by agency workers are still vacant. -#}
 with month_ends as (
-    select * from {{ ref('int_month_ends') }}
+    select * from {{ ref('int_calendar__month_ends') }}
 ),
 
 establishment as (

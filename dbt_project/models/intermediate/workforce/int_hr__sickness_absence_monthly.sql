@@ -3,7 +3,7 @@
     contributes its recorded days in proportion to its weekdays inside the window; an ongoing
     one counts its weekdays from its start (or the window's first day) to month_end. -#}
 with month_ends as (
-    select * from {{ ref('int_month_ends') }}
+    select * from {{ ref('int_calendar__month_ends') }}
 ),
 
 absences as (

@@ -1,7 +1,7 @@
 {#- One row per (month_end, spell) for spells active at month_end: started on or before it and
     not ended on or before it (a leaver on month_end is not in post). -#}
 with month_ends as (
-    select * from {{ ref('int_month_ends') }}
+    select * from {{ ref('int_calendar__month_ends') }}
 ),
 
 spells as (

@@ -7,7 +7,7 @@ with census_dates as (
     select
         month_end as census_date,
         cast(month_end - interval 12 month as date) as year_start_exclusive
-    from {{ ref('int_month_ends') }}
+    from {{ ref('int_calendar__month_ends') }}
     where month(month_end) = 9
 ),
 
