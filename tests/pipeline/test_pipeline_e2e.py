@@ -16,8 +16,12 @@ from conftest import DEFAULT_MONTH, SMALL_MONTH
 from workforce.ingest.extract import ExtractError
 from workforce.pipeline import run_month
 from workforce.quality.results import QualityGateError
-from workforce.spec.indicators import INDICATORS, PUBLISHED_COLUMNS, RATES_BY_NAME, status_column
-from workforce.spec.tables import PUBLISHED_TABLES
+from workforce.spec.catalogue import TABLE, published_tables, status_column, table
+
+HEADLINE = table(TABLE)
+INDICATORS = tuple(c.name for c in HEADLINE.columns if c.dfe_indicator)
+PUBLISHED_COLUMNS = HEADLINE.published_columns
+RATES_BY_NAME = {r.name: r for r in HEADLINE.rates}
 
 pytestmark = pytest.mark.slow
 LA = "All"
@@ -35,11 +39,11 @@ def _round_half_away(value: float, places: int) -> float:
 def _fingerprint(settings, month) -> dict[str, str]:
     """Every published table's bytes (CSV, Parquet) and BI content; not the audit record's run id."""
     month_dir = settings.published_month_dir(month)
-    files = [month_dir / f"{t.name}.{ext}" for t in PUBLISHED_TABLES for ext in ("csv", "parquet")]
+    files = [month_dir / f"{t.name}.{ext}" for t in published_tables() for ext in ("csv", "parquet")]
     prints = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     con = duckdb.connect(str(settings.published_warehouse_path), read_only=True)
     try:
-        for t in PUBLISHED_TABLES:
+        for t in published_tables():
             table = con.execute(f"select * from {t.name} order by all").df()
             prints[f"bi:{t.name}"] = hashlib.sha256(table.to_csv(index=False).encode()).hexdigest()
     finally:

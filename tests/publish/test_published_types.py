@@ -12,7 +12,7 @@ import pytest
 from conftest import DEFAULT_MONTH
 from workforce.months import ReportingMonth
 from workforce.publish import publisher
-from workforce.spec.tables import PUBLISHED_TABLES
+from workforce.spec.catalogue import published_tables
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +24,7 @@ def _types(con, sql: str) -> dict[str, str]:
 def _mart_types(settings) -> dict[str, dict[str, str]]:
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        return {t.name: _types(con, f"SELECT * FROM {t.mart}") for t in PUBLISHED_TABLES}
+        return {t.name: _types(con, f"SELECT * FROM {t.mart}") for t in published_tables()}
     finally:
         con.close()
 
@@ -47,7 +47,7 @@ def test_parquet_and_bi_column_types_equal_the_mart_types(published_default):
     bi = _bi_types(settings.published_warehouse_path)
     con = duckdb.connect()
     try:
-        for table in PUBLISHED_TABLES:
+        for table in published_tables():
             mart = marts[table.name]
             parquet = _types(con, f"SELECT * FROM read_parquet('{settings.published_month_dir(DEFAULT_MONTH)}/"
                                   f"{table.name}.parquet')")
@@ -69,7 +69,7 @@ def test_bi_file_casts_months_published_before_types_were_kept(published_default
     published = shutil.copytree(settings.published_dir, tmp_path / "published")
     old = published / "2026-08"
     old.mkdir()
-    for table in PUBLISHED_TABLES:
+    for table in published_tables():
         df = pd.read_parquet(published / DEFAULT_MONTH / f"{table.name}.parquet")
         if table.monthly:
             df["month_end"] = pd.Timestamp("2026-08-31")
@@ -78,7 +78,7 @@ def test_bi_file_casts_months_published_before_types_were_kept(published_default
     assert months == ["2026-08", DEFAULT_MONTH]
     marts = _mart_types(settings)
     bi = _bi_types(tmp_path / "bi.duckdb")
-    for table in PUBLISHED_TABLES:
+    for table in published_tables():
         assert bi[table.name] == {c: marts[table.name][c] for c in bi[table.name]}, table.name
     con = duckdb.connect(str(tmp_path / "bi.duckdb"), read_only=True)
     try:

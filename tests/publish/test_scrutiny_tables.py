@@ -9,9 +9,9 @@ import duckdb
 import pandas as pd
 import pytest
 from conftest import DEFAULT_MONTH
-from workforce.spec.tables import PUBLISHED_TABLES
+from workforce.spec.catalogue import published_tables
 
-SCRUTINY_TABLES = [t for t in PUBLISHED_TABLES if t.name != "scrutiny_workforce_monthly"]
+SCRUTINY_TABLES = [t for t in published_tables() if t.name != "scrutiny_workforce_monthly"]
 
 pytestmark = pytest.mark.slow
 

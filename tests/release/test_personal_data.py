@@ -28,7 +28,7 @@ from workforce.ingest import pseudonymise
 from workforce.ingest.pseudonymise import AIRFLOW_CONNECTION_ID, PseudonymisationKeyError, Pseudonymiser, resolve_key
 from workforce.publish import publisher as publish
 from workforce.publish import spreadsheet_safety
-from workforce.spec.tables import PUBLISHED_TABLES
+from workforce.spec.catalogue import published_tables
 
 FORMULA_START = spreadsheet_safety.FORMULA_START
 #: Identifiers of the contract's exports, as the source systems write them (SWE numbers also
@@ -292,7 +292,7 @@ def test_published_bi_file_holds_public_tables_only(published_default):
         attached = con.execute("select database_name from duckdb_databases() where not internal").fetchall()
     finally:
         con.close()
-    assert tables == {t.name for t in PUBLISHED_TABLES} | {"published_months", "audit_log"}
+    assert tables == {t.name for t in published_tables()} | {"published_months", "audit_log"}
     assert schemas == {"main"} and views == []
     assert len(attached) == 1  # nothing attached: the BI file cannot reach the warehouse
     assert not settings.warehouse_path.is_relative_to(settings.published_dir)
@@ -353,12 +353,12 @@ def test_no_published_model_has_a_personal_data_column(tmp_path):
                 register.setdefault(col["name"], []).append(uid)
     assert {"person_key", "employee_key", "invo_child_key", "age_band"} <= set(register), sorted(register)
 
-    published = {t.name: t for t in PUBLISHED_TABLES}
+    published = {t.name: t for t in published_tables()}
     models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
     problems = []
     for name, table in published.items():
         assert name in models, f"published table {name} is not a dbt model"
-        columns = set(models[name].get("columns") or {}) | set(table.columns or ())
+        columns = set(models[name].get("columns") or {}) | set(table.published_columns)
         problems += [f"{name}.{c} is personal data ({register[c]})" for c in sorted(columns & set(register))]
         for col in (models[name].get("columns") or {}).values():
             if (col.get("meta") or {}).get("personal_data"):

@@ -17,7 +17,7 @@ from workforce import pipeline
 from workforce.months import ReportingMonth
 from workforce.publish.publisher import PublishError
 from workforce.release import stage
-from workforce.spec.tables import PUBLISHED_TABLES
+from workforce.spec.catalogue import published_tables
 
 #: One value of each supported warehouse type, as SQL.
 SAMPLES = {
@@ -81,9 +81,9 @@ def test_release_stages_typed_rows_and_publish_needs_no_warehouse(small_settings
 
     report = stage.release_month(month, small_settings, say)
     assert report.month == month and report.run_id.startswith(SMALL_MONTH)
-    assert report.suites >= len(PUBLISHED_TABLES) and report.checks > 100
+    assert report.suites >= len(published_tables()) and report.checks > 100
     assert json.loads(json.dumps(report.to_dict()))["staged"] == [str(p) for p in report.staged]
-    assert sorted(report.staged) == sorted(stage.staged_path(small_settings, month, t.name) for t in PUBLISHED_TABLES)
+    assert sorted(report.staged) == sorted(stage.staged_path(small_settings, month, t.name) for t in published_tables())
     assert not small_settings.published_month_dir(SMALL_MONTH).exists()  # staged, not published
     draft = json.loads(stage.staged_audit_path(small_settings, month).read_text(encoding="utf-8"))
     assert draft["status"] == "validated" and draft["run_id"] == report.run_id
@@ -93,7 +93,7 @@ def test_release_stages_typed_rows_and_publish_needs_no_warehouse(small_settings
 
     con = duckdb.connect(str(small_settings.warehouse_path), read_only=True)
     try:
-        for table in PUBLISHED_TABLES:
+        for table in published_tables():
             mart = dict(con.execute(
                 "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'marts' "
                 "AND table_name = ?", [table.name]
@@ -111,7 +111,7 @@ def test_release_stages_typed_rows_and_publish_needs_no_warehouse(small_settings
     finally:
         parked.rename(small_settings.warehouse_path)
     assert published.month == month and published.rows > 0
-    for table in PUBLISHED_TABLES:
+    for table in published_tables():
         staged = stage.staged_path(small_settings, month, table.name).read_bytes()
         out = (small_settings.published_month_dir(SMALL_MONTH) / f"{table.name}.parquet").read_bytes()
         assert hashlib.sha256(out).digest() == hashlib.sha256(staged).digest(), table.name

@@ -38,7 +38,7 @@ from workforce.publish import spreadsheet_safety
 from workforce.publish.spreadsheet_safety import neutralise_formulas  # noqa: F401  (re-exported)
 from workforce.release import audit
 from workforce.release.stage import ReleaseError, staged_audit_path, staged_column_types, staged_path
-from workforce.spec.tables import PUBLISHED_TABLES, TABLE
+from workforce.spec.catalogue import TABLE, published_tables
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def _build_bi_warehouse(published_dir: Path, final: Path, month: ReportingMonth)
         con = duckdb.connect()
         try:
             con.execute(f"ATTACH '{tmp}' AS pub (STORAGE_VERSION '{BI_STORAGE_VERSION}')")
-            for table in PUBLISHED_TABLES:
+            for table in published_tables():
                 current = published_dir / month.label / f"{table.name}.parquet"
                 if table.monthly:
                     files = sorted(str(p) for p in published_dir.glob(f"*/{table.name}.parquet"))
@@ -116,7 +116,7 @@ def publish(settings: Settings, month: ReportingMonth, progress: Callable[[str],
     """Publish the staged (validated) tables of ``month``; the previous version stays until then."""
     say = progress or log.info
     month_dir = settings.published_month_dir(month.label)
-    staged = {t.name: staged_path(settings, month, t.name) for t in PUBLISHED_TABLES}
+    staged = {t.name: staged_path(settings, month, t.name) for t in published_tables()}
     missing = [name for name, path in staged.items() if not path.exists()]
     if missing:
         raise PublishError(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from workforce.spec.indicators import KEY_COLUMNS, LA_LEVEL
+from workforce.spec.catalogue import LA_LEVEL, TABLE, table
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
@@ -43,7 +43,7 @@ def _fmt(value: Any) -> str:
 
 
 def _row_label(row: dict) -> str:
-    keys = [_fmt(row[k]) for k in KEY_COLUMNS if k in row]
+    keys = [_fmt(row[k]) for k in table(TABLE).grain if k in row]
     return " ".join(keys) if keys else f"row {row.get('__index__')}"
 
 

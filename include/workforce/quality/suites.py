@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workforce.quality.checks import DERIVED_CHECKS
-from workforce.spec.tables import TABLE
+from workforce.spec.catalogue import TABLE
 
 CRITICAL = "critical"
 WARNING = "warning"

@@ -5,7 +5,7 @@ and, if so, fixes exactly what will be: publish (``publish.publisher``) only swa
 stage staged, and never opens the warehouse.
 
 Inputs
-    - the warehouse, read-only: every published mart (``spec.tables.PUBLISHED_TABLES``; the
+    - the warehouse, read-only: every published mart (the catalogue, ``spec.catalogue``; the
       month's rows of monthly tables, all rows of the others) and each column's type in the
       warehouse (``information_schema.columns``); the raw exports' latest extracts,
       ``raw.load_manifest`` and ``raw.quarantine`` (for the raw suites and the audit record);
@@ -52,7 +52,7 @@ from workforce.files import atomic_write, write_json
 from workforce.months import ReportingMonth
 from workforce.quality import history, results, runner, suites
 from workforce.release import audit, disclosure
-from workforce.spec.tables import PUBLISHED_TABLES, TABLE, PublishedTable
+from workforce.spec.catalogue import TABLE, Table, published_tables
 
 log = logging.getLogger(__name__)
 
@@ -162,12 +162,12 @@ def _read_mart_month(settings: Settings, month: ReportingMonth) -> dict[str, Rel
 
     tables: dict[str, ReleaseTable] = {}
     with connect(settings, read_only=True) as con:
-        for table in PUBLISHED_TABLES:
+        for table in published_tables():
             tables[table.name] = _read_mart(con, table, month)
     return tables
 
 
-def _read_mart(con, table: PublishedTable, month: ReportingMonth) -> ReleaseTable:
+def _read_mart(con, table: Table, month: ReportingMonth) -> ReleaseTable:
     schema, name = table.mart.split(".")
     types = dict(
         con.execute(
@@ -183,11 +183,13 @@ def _read_mart(con, table: PublishedTable, month: ReportingMonth) -> ReleaseTabl
     df = con.execute(f"SELECT * FROM {table.mart} {where} {order}", [month.end] if table.monthly else []).df()
     if df.empty and table.monthly:
         raise ReleaseError(f"{table.mart} has no rows for {month.end}: did the transform step run for this month?")
-    if table.columns:
-        missing = [c for c in table.columns if c not in df.columns]
-        if missing:
-            raise ReleaseError(f"{table.mart} lacks published column(s) {missing}")
-        df = df[list(table.columns)]
+    missing = [c for c in table.published_columns if c not in df.columns]
+    if missing:
+        raise ReleaseError(f"{table.mart} lacks catalogued column(s) {missing}: run the transform step again")
+    drift = {c: (types[c], t) for c, t in table.column_types.items() if types[c] != t}
+    if drift:
+        raise ReleaseError(f"{table.mart} column types differ from the catalogue (warehouse, catalogue): {drift}")
+    df = df[list(table.published_columns)]
     return ReleaseTable(table.name, df, {c: types[c] for c in df.columns})
 
 
@@ -209,7 +211,7 @@ def _validate(
         settings.warehouse_path, month.end, settings.expectations_dir, settings.quarantine_max_pct
     )
     known = set(suites.list_suites(settings.expectations_dir))
-    for table in PUBLISHED_TABLES:
+    for table in published_tables():
         frame = tables[table.name].frame
         if table.name == TABLE:
             outcome.append(runner.validate_published(frame, settings.expectations_dir))

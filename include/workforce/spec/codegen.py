@@ -157,13 +157,23 @@ def _macro_table(table: Table) -> dict:
     }
 
 
+def dbt_contract_exports_macro() -> str:
+    return "\n".join([
+        "{#- " + _HEADER_YAML.format(source="contract.py").strip("# \n"),
+        "    contract_exports(): the name of every export of the contract, in the contract's order. -#}",
+        "{% macro contract_exports() -%}",
+        "    {{- return(" + _jinja([e.name for e in EXPORTS]) + ") -}}",
+        "{%- endmacro %}",
+        "",
+    ])
+
+
 def dbt_catalogue_macro(cat: Catalogue) -> str:
     tables = {t.name: _macro_table(t) for t in cat}
     lines = [
-        "{#- " + _HEADER_YAML.format(source="catalogue.yml and contract.py").strip("# \n"),
+        "{#- " + _HEADER_YAML.format(source="catalogue.yml").strip("# \n"),
         "    catalogue(table_name): the lists a published mart iterates over (one entry per table of",
-        "    catalogue.yml; a formula's dbt vars are filled in). contract_exports(): every export of the",
-        "    contract. -#}",
+        "    catalogue.yml; a formula's dbt vars are filled in). -#}",
         "{% macro catalogue(table_name) -%}",
         "    {%- set tables = " + _jinja(tables) + " -%}",
         "    {%- if table_name not in tables -%}",
@@ -171,10 +181,6 @@ def dbt_catalogue_macro(cat: Catalogue) -> str:
         "    {%- endif -%}",
         "    {%- set entry = tables[table_name] -%}",
         "    {{- return(entry) -}}",
-        "{%- endmacro %}",
-        "",
-        "{% macro contract_exports() -%}",
-        "    {{- return(" + _jinja([e.name for e in EXPORTS]) + ") -}}",
         "{%- endmacro %}",
         "",
     ]
@@ -494,6 +500,7 @@ def outputs(root: Path, cat: Catalogue) -> dict[Path, str]:
     for t in cat:
         files[marts / f"_{t.name}__models.yml"] = dbt_model_yaml(t)
     files[root / "dbt_project/macros/catalogue.sql"] = dbt_catalogue_macro(cat)
+    files[root / "dbt_project/macros/contract_exports.sql"] = dbt_contract_exports_macro()
     files[root / "dbt_project/models/staging/_raw__sources.yml"] = dbt_sources_yaml()
     expectations = root / "expectations"
     for t in cat:
