@@ -4,46 +4,44 @@
 Runs on the 3rd of each month for the previous month (exports land in the first days of the
 month). Set the `reporting_month` param (YYYY-MM) to rerun an earlier month.
 
+0. **wait_for_exports**: waits (reschedule mode) until every required export has an extract of
+   its own for the month (docs/spec/export-contract.md), for `WORKFORCE_WAIT_FOR_EXPORTS_HOURS`
+   (default 72); its log names each export still missing and the newest extract found.
 1. **extract**: checks every export in the landing folder against the contract, pseudonymises
    personal identifiers and loads new or changed files into the warehouse's raw tables.
 2. **transform**: one `dbt build` (models, unit tests, data tests); per-model progress in the log.
-3. **validate**: Great Expectations suites over the month's raw exports and mart rows; a failed
-   critical check, or too many quarantined rows, stops the run here. Passing rows are staged.
-4. **publish**: swaps the staged rows into `published/` (CSV, Parquet and the BI DuckDB file)
-   atomically.
+   The month's published rows, dbt results and provenance are captured in the same task.
+3. **validate**: Great Expectations suites over the month's raw exports and captured rows; a
+   failed critical check, or too many quarantined rows, stops the run here. Passing rows are staged.
+4. **publish**: swaps the staged rows into `published/` (CSV, Parquet, BI DuckDB file) atomically.
 
-Every task that opens the DuckDB warehouse runs in the one-slot pool `workforce_warehouse`, and
-`max_active_runs=1`, so tasks never contend for the file. Logic lives in `include/workforce`
-(`workforce run --month YYYY-MM` runs the same steps without Airflow).
+Backfills are safe with any `max_active_runs`: each warehouse step holds a file lock
+(`workforce.locking`; no pool to create) and later steps read only their month's capture. Logic
+lives in `include/workforce`; `workforce run --month YYYY-MM` runs the same steps.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, PokeReturnValue, dag, task
 
-POOL = "workforce_warehouse"
 log = logging.getLogger("airflow.task")
+#: How long the run waits for the month's exports before failing (hours).
+WAIT_FOR_EXPORTS_HOURS = float(os.environ.get("WORKFORCE_WAIT_FOR_EXPORTS_HOURS", "72"))
 
 
 def _on_failure(context) -> None:
-    """One clear summary line per failed task: task, month, error type and its first lines."""
+    """One clear summary line per failed task (``workforce.pipeline.failure_summary``)."""
+    from workforce.pipeline import failure_summary
+
     ti = context.get("task_instance")
-    error = context.get("exception")
-    lines = str(error or "no exception recorded").strip().splitlines()
-    detail = " | ".join(lines[:8]) + (f" | ... ({len(lines) - 8} more lines)" if len(lines) > 8 else "")
-    log.error(
-        "workforce_monthly FAILED: task %s, reporting month %s, attempt %s: %s: %s. The published tables are "
-        "unchanged; quality results and the audit record are under $WORKFORCE_DATA_DIR/quality/<month>/.",
-        getattr(ti, "task_id", "?"),
-        (context.get("params") or {}).get("reporting_month") or "(from the run date)",
-        getattr(ti, "try_number", "?"),
-        type(error).__name__ if error else "Error",
-        detail,
-    )
+    month = (context.get("params") or {}).get("reporting_month") or "(from the run date)"
+    log.error(failure_summary(getattr(ti, "task_id", "?"), month, getattr(ti, "try_number", "?"),
+                              context.get("exception")))
 
 
 @dag(
@@ -77,31 +75,41 @@ def workforce_monthly():
 
         chosen = (context.get("params") or {}).get("reporting_month")
         if chosen:
-            return ReportingMonth.parse(chosen).label
-        run_date = context.get("logical_date") or context["dag_run"].run_after
-        return ReportingMonth.for_run_date(run_date.date()).label  # the XCom is the YYYY-MM label
+            month = ReportingMonth.parse(chosen)
+        else:
+            run_date = context.get("logical_date") or context["dag_run"].run_after
+            month = ReportingMonth.for_run_date(run_date.date())
+        log.info("workforce_monthly: run %s reports month %s", context["dag_run"].run_id, month)
+        return month.label  # the XCom is the YYYY-MM label
 
-    @task(pool=POOL)
+    @task.sensor(poke_interval=30 * 60, timeout=WAIT_FOR_EXPORTS_HOURS * 3600, mode="reschedule")
+    def wait_for_exports(month: str) -> PokeReturnValue:
+        from workforce.pipeline import exports_ready
+
+        ready = exports_ready(month, progress=log.info)
+        return PokeReturnValue(is_done=ready.ready, xcom_value=ready.to_dict())
+
+    @task
     def extract(month: str) -> dict:
         from workforce.pipeline import step_extract
 
         report = step_extract(month, progress=log.info)
         return {"files": len(report.files), "summary": report.summary()}
 
-    @task(pool=POOL)
+    @task
     def transform(month: str) -> dict:
         from workforce.pipeline import step_transform
 
         result = step_transform(month, progress=log.info)
         return {"dbt_nodes": result.nodes, "seconds": round(result.seconds, 1)}
 
-    @task(pool=POOL, retries=0)  # a failed quality check will fail again: no retry
+    @task(retries=0)  # a failed quality check will fail again: no retry
     def validate(month: str) -> dict:
         from workforce.pipeline import step_validate
 
         return step_validate(month, progress=log.info).to_dict()
 
-    @task(pool=POOL)
+    @task
     def publish(month: str) -> dict:
         from workforce.pipeline import step_publish
 
@@ -109,11 +117,12 @@ def workforce_monthly():
         return {"rows": report.rows, "csv": str(report.csv_path), "bi_warehouse": str(report.warehouse_path)}
 
     month = reporting_month()
+    ready = wait_for_exports(month)
     extracted = extract(month)
     transformed = transform(month)
     validated = validate(month)
     published = publish(month)
-    extracted >> transformed >> validated >> published
+    ready >> extracted >> transformed >> validated >> published
 
 
 workforce_monthly()

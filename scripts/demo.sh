@@ -26,9 +26,8 @@ else
   step "Using the exports already in $WORKFORCE_LANDING_DIR (not sample data: WORKFORCE_PSEUDONYMISATION_KEY must be set)"
 fi
 
-step "Preparing Airflow metadata (SQLite in $AIRFLOW_HOME) and the warehouse pool"
+step "Preparing Airflow metadata (SQLite in $AIRFLOW_HOME)"
 airflow db migrate >"$AIRFLOW_HOME/db-migrate.log" 2>&1 || { cat "$AIRFLOW_HOME/db-migrate.log"; exit 1; }
-airflow pools set workforce_warehouse 1 "DuckDB warehouse: one writer at a time" >/dev/null
 
 # The DAG reports the month before its run date; run it as the scheduler would on the 3rd.
 run_date=$(python -c "import datetime as d,sys; y,m=map(int,sys.argv[1].split('-')); print(d.date(y+m//12, m%12+1, 3))" "$month")

@@ -1,4 +1,4 @@
-"""One writer on the warehouse at a time, whatever runs the steps.
+"""One writer on the warehouse at a time, and one publisher, whatever runs the steps.
 
 DuckDB lets one process hold the warehouse file read-write, and fails every other open at once
 ("Could not set lock on file"). Airflow's pools and ``max_active_runs`` do not keep months apart
@@ -7,6 +7,9 @@ run. So every step that opens the warehouse takes this lock first: an exclusive 
 ``<warehouse folder>/.workforce.lock``, held for the whole step, so a month's dbt build and the
 capture of its rows happen with nobody else writing in between. A waiting step says who holds
 the lock and gives up with a clear error after ``WORKFORCE_LOCK_TIMEOUT_SECONDS``.
+
+Publishing rebuilds the BI file from every published month, so two months' publish steps also
+take turns (``publish_lock``, ``<published>/.workforce.lock``): neither can drop the other's month.
 
 The kernel releases an flock when its holder dies, so a crashed task never leaves the warehouse
 locked. The holder's description (step, month, pid, host, since) is written beside the lock for
@@ -39,25 +42,43 @@ def lock_path(settings: Settings) -> Path:
     return settings.warehouse_path.parent / LOCK_NAME
 
 
-def _holder(settings: Settings) -> str:
+def _holder(folder: Path) -> str:
     try:
-        info = json.loads((settings.warehouse_path.parent / HOLDER_NAME).read_text(encoding="utf-8"))
+        info = json.loads((folder / HOLDER_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "another step"
     where = f"pid {info.get('pid')} on {info.get('host')}, since {info.get('since')}"
     return f"{info.get('step')} {info.get('month')} ({where})"
 
 
-@contextlib.contextmanager
 def warehouse_lock(
     settings: Settings, step: str, month: str, *, say: Callable[[str], None] | None = None,
     timeout: float | None = None, poll: float = 1.0,
-) -> Iterator[None]:
+) -> contextlib.AbstractContextManager[None]:
     """Hold the warehouse for one step; wait (saying for whom) up to ``timeout`` seconds."""
-    timeout = settings.lock_timeout_seconds if timeout is None else timeout
-    folder = settings.warehouse_path.parent
+    return _folder_lock(
+        settings.warehouse_path.parent, f"the warehouse {settings.warehouse_path}", step, month,
+        say=say, timeout=settings.lock_timeout_seconds if timeout is None else timeout, poll=poll,
+    )
+
+
+def publish_lock(
+    settings: Settings, month: str, *, say: Callable[[str], None] | None = None, timeout: float | None = None,
+) -> contextlib.AbstractContextManager[None]:
+    """Hold ``published/`` while one month is swapped in and the BI file rebuilt."""
+    return _folder_lock(
+        settings.published_dir, f"the published folder {settings.published_dir}", "publish", month,
+        say=say, timeout=settings.lock_timeout_seconds if timeout is None else timeout, poll=1.0,
+    )
+
+
+@contextlib.contextmanager
+def _folder_lock(
+    folder: Path, what: str, step: str, month: str, *, say: Callable[[str], None] | None, timeout: float,
+    poll: float,
+) -> Iterator[None]:
     folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path(settings), os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         started = time.monotonic()
         told = -60.0
@@ -69,12 +90,12 @@ def warehouse_lock(
                 waited = time.monotonic() - started
                 if waited >= timeout:
                     raise WarehouseLockTimeout(
-                        f"{step} {month}: the warehouse {settings.warehouse_path} has been held by {_holder(settings)} "
-                        f"for over {timeout:.0f}s (WORKFORCE_LOCK_TIMEOUT_SECONDS); nothing was changed. "
-                        "Wait for it to finish, or stop it, and retry."
+                        f"{step} {month}: {what} has been held by {_holder(folder)} for over {timeout:.0f}s "
+                        "(WORKFORCE_LOCK_TIMEOUT_SECONDS); nothing was changed. Wait for it to finish, or stop "
+                        "it, and retry."
                     ) from None
                 if say and waited - told >= 60:
-                    say(f"{step} {month}: waiting for the warehouse, held by {_holder(settings)}")
+                    say(f"{step} {month}: waiting for {what}, held by {_holder(folder)}")
                     told = waited
                 time.sleep(poll)
         holder = {

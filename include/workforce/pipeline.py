@@ -6,6 +6,15 @@ month (after a crash at any point, or to pick up a corrected export) publishes t
 
 Each step takes the reporting month as a ``ReportingMonth`` or its ``YYYY-MM`` label (a DAG
 task's XCom) and converts it once, at the top.
+
+Months never mix, however a scheduler interleaves, retries or reruns them:
+
+- every step that opens the warehouse holds its lock for the whole step (``locking``), so there
+  is one writer, and a month's ``dbt build`` and the capture of its rows are one unit;
+- the transform step copies out everything the month's later steps read (``model.capture``):
+  validate and publish read that copy, never the live marts another month can rebuild;
+- extract stops before loading anything when a required export has no extract of its own for the
+  month (``ingest.readiness``), so no month is computed from an earlier month's files.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from dataclasses import dataclass, field
 from workforce.config import Settings, load_settings
 from workforce.files import write_json
 from workforce.ingest.extract import ExtractError, ExtractReport, extract
+from workforce.locking import publish_lock, warehouse_lock
 from workforce.months import ReportingMonth
 from workforce.publish.publisher import PublishReport, publish
 from workforce.release.stage import ReleaseReport, release_month
@@ -29,13 +39,41 @@ Month = ReportingMonth | str
 STEPS = ("extract", "transform", "validate", "publish")
 
 
+def failure_summary(task: str, month: str, attempt, error: BaseException | None) -> str:
+    """The one line an orchestrator logs when a step fails: which, for what month, why, what now."""
+    lines = str(error or "no exception recorded").strip().splitlines()
+    detail = " | ".join(lines[:8]) + (f" | ... ({len(lines) - 8} more lines)" if len(lines) > 8 else "")
+    return (
+        f"workforce_monthly FAILED: task {task}, reporting month {month}, attempt {attempt}: "
+        f"{type(error).__name__ if error else 'Error'}: {detail}. The published tables are unchanged; quality "
+        "results and the audit record are under $WORKFORCE_DATA_DIR/quality/<month>/."
+    )
+
+
+def exports_ready(month: Month, settings: Settings | None = None, progress: Progress | None = None):
+    """Whether every required export has an extract of its own for the month (``ingest.readiness``);
+    says which are still missing. The DAG's ``wait_for_exports`` sensor pokes this."""
+    from workforce.ingest.readiness import assess
+
+    month = ReportingMonth.of(month)
+    settings = settings or load_settings()
+    say = progress or log.info
+    ready = assess(settings, month.end)
+    for line in ready.problems(settings.landing_dir):
+        say(f"waiting for exports: {line}")
+    if ready.ready:
+        say(f"the exports for {month} are in: " + ", ".join(sorted(ready.serving.values())))
+    return ready
+
+
 def step_extract(month: Month, settings: Settings | None = None, progress: Progress | None = None) -> ExtractReport:
     """Load the month's exports; the outcome (or the rejection) is kept in quality/<month>/extract_report.json."""
     month = ReportingMonth.of(month)
     settings = settings or load_settings()
     out = settings.quality_dir / month.label / "extract_report.json"
     try:
-        report = extract(settings, month.end, progress)
+        with warehouse_lock(settings, "extract", month.label, say=progress):
+            report = extract(settings, month.end, progress)
     except ExtractError as exc:
         write_json(out, {"month": month.label, "status": "rejected", "problems": exc.problems})
         raise
@@ -44,20 +82,38 @@ def step_extract(month: Month, settings: Settings | None = None, progress: Progr
 
 
 def step_transform(month: Month, settings: Settings | None = None, progress: Progress | None = None):
-    """One ``dbt build`` of every model and test for the month (``model.build``)."""
+    """One ``dbt build`` of every model and test for the month (``model.build``), then the capture
+    of the month's published rows, dbt results and provenance (``model.capture``), in one hold of
+    the warehouse."""
     from workforce.model.build import build  # subprocess wrapper; no heavy import
+    from workforce.model.capture import capture_month
 
-    return build(settings or load_settings(), ReportingMonth.of(month), progress)
+    month = ReportingMonth.of(month)
+    settings = settings or load_settings()
+    say = progress or log.info
+    with warehouse_lock(settings, "transform", month.label, say=say):
+        result = build(settings, month, say)
+        capture = capture_month(settings, month, settings.dbt_target_dir / "run_results.json")
+    rows = sum(t["rows"] for t in capture.manifest["tables"].values())
+    say(f"transform: captured {rows} rows of {len(capture.tables)} published table(s) for {month} "
+        f"(dbt invocation {capture.manifest['dbt']['invocation_id']})")
+    return result
 
 
 def step_validate(month: Month, settings: Settings | None = None, progress: Progress | None = None) -> ReleaseReport:
     """The release stage (``release.stage``): protect, validate, record and stage the month's rows."""
-    return release_month(ReportingMonth.of(month), settings or load_settings(), progress)
+    month = ReportingMonth.of(month)
+    settings = settings or load_settings()
+    with warehouse_lock(settings, "validate", month.label, say=progress):  # raw rows, history
+        return release_month(month, settings, progress)
 
 
 def step_publish(month: Month, settings: Settings | None = None, progress: Progress | None = None) -> PublishReport:
-    """Swap the staged rows into ``published/`` (``publish.publisher``)."""
-    return publish(settings or load_settings(), ReportingMonth.of(month), progress)
+    """Swap the staged rows into ``published/`` (``publish.publisher``); one publisher at a time."""
+    month = ReportingMonth.of(month)
+    settings = settings or load_settings()
+    with publish_lock(settings, month.label, say=progress):
+        return publish(settings, month, progress)
 
 
 @dataclass

@@ -13,7 +13,6 @@ import pytest
 from conftest import ROOT, SMALL_MONTH
 
 DAG_ID = "workforce_monthly"
-POOL = "workforce_warehouse"
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +30,7 @@ def test_dag_declares_schedule_docs_tags_and_retries(dag):
     assert dag.max_active_runs == 1 and dag.catchup is False
     assert dag.start_date is not None
     assert [t.task_id for t in dag.topological_sort()] == [
-        "reporting_month", "extract", "transform", "validate", "publish"
+        "reporting_month", "wait_for_exports", "extract", "transform", "validate", "publish"
     ]
     for t in dag.tasks:
         assert t.owner == "workforce-data-engineering"
@@ -40,9 +39,17 @@ def test_dag_declares_schedule_docs_tags_and_retries(dag):
     assert dag.get_task("validate").retries == 0
 
 
-def test_every_warehouse_task_is_in_the_one_slot_pool(dag):
-    for task_id in ("extract", "transform", "validate", "publish"):
-        assert dag.get_task(task_id).pool == POOL
+def test_no_task_needs_a_pool_created_by_hand(dag):
+    """A plain Airflow install has only default_pool; one writer is kept by workforce.locking."""
+    for task in dag.tasks:
+        assert task.pool == "default_pool", task.task_id
+
+
+def test_the_run_waits_for_the_months_exports_without_holding_a_worker(dag):
+    sensor = dag.get_task("wait_for_exports")
+    assert sensor.mode == "reschedule"
+    assert 0 < sensor.timeout <= 7 * 24 * 3600
+    assert sensor.downstream_task_ids == {"extract"}
 
 
 def test_dag_file_stays_thin():

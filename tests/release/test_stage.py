@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import SMALL_MONTH
-from workforce import pipeline
+from workforce import frames, pipeline
 from workforce.months import ReportingMonth
 from workforce.publish.publisher import PublishError
 from workforce.release import stage
@@ -42,7 +42,7 @@ def test_every_supported_type_survives_staging_even_when_all_null(tmp_path):
     """Rows as the stage reads them (DuckDB -> pandas), staged with the schema built from the
     mart's types, read back by DuckDB with the same types; an all-NULL column too (pandas holds
     it as object None, which Parquet without a schema would type as NULL)."""
-    assert set(SAMPLES) == set(stage.ARROW_TYPES)
+    assert set(SAMPLES) == set(frames.ARROW_TYPES)
     con = duckdb.connect()
     columns = {f"c{i}": t for i, t in enumerate(SAMPLES)} | {f"n{i}": t for i, t in enumerate(SAMPLES)}
     con.execute(f"CREATE TABLE mart ({', '.join(f'{c} {t}' for c, t in columns.items())})")
@@ -54,7 +54,7 @@ def test_every_supported_type_survives_staging_even_when_all_null(tmp_path):
     ).fetchall())
     frame = con.execute("SELECT * FROM mart").df()
     path = tmp_path / "t.parquet"
-    pq.write_table(pa.Table.from_pandas(frame, schema=stage.arrow_schema(types), preserve_index=False), path)
+    pq.write_table(pa.Table.from_pandas(frame, schema=frames.arrow_schema(types), preserve_index=False), path)
     assert stage.staged_column_types(path) == types
     assert _duckdb_types(con, f"SELECT * FROM read_parquet('{path}')") == types
     assert con.execute(f"SELECT * FROM read_parquet('{path}') EXCEPT ALL SELECT * FROM mart").fetchall() == []
@@ -62,11 +62,11 @@ def test_every_supported_type_survives_staging_even_when_all_null(tmp_path):
 
 def test_unsupported_or_unrecorded_types_are_refused(tmp_path):
     for unsupported in ("INTERVAL", "DECIMAL(18,3)", "STRUCT(a INTEGER)"):
-        with pytest.raises(stage.ReleaseError, match=re.escape(f"column x has warehouse type {unsupported},")):
-            stage.arrow_schema({"x": unsupported})
+        with pytest.raises(frames.FrameTypeError, match=re.escape(f"column x has warehouse type {unsupported},")):
+            frames.arrow_schema({"x": unsupported})
     path = tmp_path / "old.parquet"
     pd.DataFrame({"a": [1]}).to_parquet(path, index=False)  # staged by an earlier version: no types
-    with pytest.raises(stage.ReleaseError, match=r"no warehouse type recorded for column\(s\) \['a'\]"):
+    with pytest.raises(frames.FrameTypeError, match=r"no warehouse type recorded for column\(s\) \['a'\]"):
         stage.staged_column_types(path)
 
 

@@ -77,6 +77,8 @@ def dbt_vars(settings: Settings, month: ReportingMonth) -> dict:
         "la_code": settings.la_code,
         "history_months": settings.history_months,
         "caseload_target": settings.caseload_target,
+        "extract_window_days_before": settings.extract_window_days_before,
+        "extract_window_days_after": settings.extract_window_days_after,
     }
 
 

@@ -33,11 +33,12 @@ import pandas as pd
 
 from workforce.config import Settings
 from workforce.files import atomic_write
+from workforce.frames import FrameTypeError
 from workforce.months import ReportingMonth
 from workforce.publish import spreadsheet_safety
 from workforce.publish.spreadsheet_safety import neutralise_formulas  # noqa: F401  (re-exported)
 from workforce.release import audit
-from workforce.release.stage import ReleaseError, staged_audit_path, staged_column_types, staged_path
+from workforce.release.stage import staged_audit_path, staged_column_types, staged_path
 from workforce.spec.catalogue import TABLE, published_tables
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ def publish(settings: Settings, month: ReportingMonth, progress: Callable[[str],
     for name, path in staged.items():  # before anything is swapped in
         try:
             staged_column_types(path)
-        except ReleaseError as exc:
+        except FrameTypeError as exc:
             raise PublishError(f"staged {name} for {month}: {exc}") from exc
     for name, source in staged.items():
         atomic_write(month_dir / f"{name}.parquet", lambda tmp, src=source: shutil.copyfile(src, tmp))

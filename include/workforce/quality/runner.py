@@ -4,11 +4,12 @@ GX Core 1.x runs on pandas: GX's SQL datasource fails against DuckDB (GX issue 1
 tables are read with a read-only DuckDB connection into pandas and validated as a dataframe
 asset. One ephemeral GX context is created on first use and reused.
 
-``validate_raw_exports`` adds three checks of its own to each raw suite:
+``validate_raw_exports`` adds two checks of its own to each raw suite:
 ``extract_available`` (an optional export with no extract is skipped, a warning; a required one
-is critical), ``extract_in_reporting_month`` (a warning) and, with a threshold,
-``quarantine_within_threshold`` (critical). ``validate_published`` runs the published table's
-suite. Nothing here raises on a failed check: see ``results.raise_on_failure``.
+is critical) and, with a threshold, ``quarantine_within_threshold`` (critical). Whether an
+extract may serve the month at all is decided once, before loading (``ingest.readiness``).
+``validate_published`` runs the published table's suite. Nothing here raises on a failed check:
+see ``results.raise_on_failure``.
 
 GX, pandas and DuckDB are imported inside the functions that use them: importing this module
 (and the pipeline) stays cheap.
@@ -54,11 +55,18 @@ _RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": _EXAMP
 
 _GX: dict[str, Any] = {}
 
+#: Libraries whose INFO lines are noise in a task log (GX logs a "Skipping registering function"
+#: line per decorated function at import, most of a validate task's log); their warnings and
+#: errors still show.
+QUIET_LOGGERS = ("great_expectations",)
+
 
 def _batch_definition():
     """One ephemeral GX context, pandas datasource and whole-frame batch definition, reused."""
     if "batch_definition" not in _GX:
         started = time.perf_counter()
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(max(logging.getLogger(name).getEffectiveLevel(), logging.WARNING))
         import great_expectations as gx
         from great_expectations.data_context.types.base import (
             DataContextConfig,
@@ -236,9 +244,16 @@ def _source_label(paths: Iterable[str]) -> str:
 
 
 def validate_raw_exports(
-    warehouse_path: Path, month_end: date, expectations_dir: Path, quarantine_max_pct: float | None = None
+    warehouse_path: Path,
+    month_end: date,
+    expectations_dir: Path,
+    quarantine_max_pct: float | None = None,
+    serving: dict[str, str] | None = None,
 ) -> list[SuiteResult]:
-    """Validate, per export with a suite, the rows of its latest extract on or before month_end.
+    """Validate, per export with a suite, the rows of the extract that served the month.
+
+    ``serving`` (export -> extract date, ISO) names the extracts, as the month's capture recorded
+    them; without it, the latest extract on or before ``month_end`` is used (tests, ad-hoc checks).
 
     Opens the warehouse read-only. An optional export with no such extract is reported as
     skipped (a warning); a required one is a critical failure. With ``quarantine_max_pct``,
@@ -265,7 +280,9 @@ def validate_raw_exports(
                 continue
             table = f"{RAW_SCHEMA}.{spec.name}"
             extract = None
-            if spec.name in tables:
+            if serving is not None:
+                extract = date.fromisoformat(serving[spec.name]) if spec.name in serving else None
+            elif spec.name in tables:
                 extract = con.execute(
                     f'select max(_extract_date) from {RAW_SCHEMA}."{spec.name}" where _extract_date <= ?',
                     [month_end],
@@ -277,7 +294,6 @@ def validate_raw_exports(
             files = df["_source_file"].dropna().unique().tolist() if "_source_file" in df else []
             data_name = f"{table} extract {extract:%Y-%m-%d} ({_source_label(files)})"
             result = validate_dataframe(df, suite_name, expectations_dir, data_name)
-            result.results.append(_extract_recency(suite_name, extract, month_end))
             if quarantine_max_pct is not None:
                 check = _quarantine_check(con, spec.name, suite_name, extract, quarantine_max_pct)
                 result.results.append(check)
@@ -344,22 +360,6 @@ def _quarantine_check(con, export_name: str, suite_name: str, extract: date, max
             f"At most {max_pct:g}% of the extract's rows were quarantined at ingest "
             "(WORKFORCE_QUARANTINE_MAX_PCT); more means the export is too broken to publish from. "
             "The rows, rules and values are in raw.quarantine."
-        ),
-    )
-
-
-def _extract_recency(suite_name: str, extract: date, month_end: date) -> CheckResult:
-    month_start = month_end.replace(day=1)
-    return CheckResult(
-        suite=suite_name,
-        expectation="extract_in_reporting_month",
-        column="_extract_date",
-        severity=WARNING,
-        success=extract >= month_start,
-        observed=f"extract {extract:%Y-%m-%d} for month end {month_end:%Y-%m-%d}",
-        description=(
-            "The extract used is dated within the reporting month; an older one means the "
-            "month is computed from stale data."
         ),
     )
 

@@ -95,26 +95,35 @@ def published_audit_path(settings: Settings, month: ReportingMonth) -> Path:
 
 
 # Inputs (validate step: reads the warehouse) ---------------------------------------------------
-def collect_inputs(settings: Settings, month_end) -> list[dict]:
-    """Every loaded file dated on or before the month end, with its row accounting and quarantine."""
+def collect_inputs(settings: Settings, month_end, serving: dict[str, dict] | None = None) -> list[dict]:
+    """Every loaded file the month's run could read (dated up to the end of its window), with its
+    row accounting and quarantine; ``used_for_month`` marks the extracts that served the month
+    (from the month's capture; without one, the latest dated up to the month end)."""
+    from workforce.ingest.readiness import window
     from workforce.warehouse import connect
 
+    _first, last = window(settings, month_end)
     with connect(settings, read_only=True) as con:
         files = con.execute(
             """select source_file, export_name, extract_date, sha256,
                       coalesce(rows_read, row_count) as rows_read, coalesce(rows_loaded, row_count) as rows_loaded,
                       coalesce(rows_quarantined, 0) as rows_quarantined, extra_columns
                from raw.load_manifest where extract_date <= ? order by export_name, extract_date, source_file""",
-            [month_end],
+            [last],
         ).fetchall()
         rules = con.execute(
             """select source_file, rule, column_name, count(*) from raw.quarantine where extract_date <= ?
                group by all order by 1, 4 desc, 2, 3""",
-            [month_end],
+            [last],
         ).fetchall()
-    latest: dict[str, Any] = {}
-    for f in files:
-        latest[f[1]] = max(latest.get(f[1], f[2]), f[2])
+    if serving is not None:
+        used = {f["source_file"] for entry in serving.values() for f in entry["files"]}
+    else:
+        latest: dict[str, Any] = {}
+        for f in files:
+            if f[2] <= month_end:
+                latest[f[1]] = max(latest.get(f[1], f[2]), f[2])
+        used = {f[0] for f in files if latest.get(f[1]) == f[2]}
     by_file: dict[str, list[dict]] = {}
     for source_file, rule, column, n in rules:
         by_file.setdefault(source_file, []).append({"rule": rule, "column": column, "rows": n})
@@ -129,7 +138,7 @@ def collect_inputs(settings: Settings, month_end) -> list[dict]:
             "rows_loaded": int(loaded),
             "rows_quarantined": int(quarantined),
             "reconciles": int(read) == int(loaded) + int(quarantined),
-            "used_for_month": extract_date == latest[export_name],
+            "used_for_month": source_file in used,
             "extra_columns": extra.split(",") if extra else [],
             "quarantine": by_file.get(source_file, []),
         })
@@ -159,6 +168,7 @@ def write_draft(
     dbt_rows: list[dict],
     staged: dict[str, Path],
     staged_record: Path,
+    capture: dict | None = None,
 ) -> dict:
     """The validate step's record: inputs, checks, and the staged tables' content checksums.
 
@@ -168,7 +178,7 @@ def write_draft(
 
     extract_report = settings.quality_dir / month.label / "extract_report.json"
     extract_info = json.loads(extract_report.read_text(encoding="utf-8")) if extract_report.is_file() else {}
-    inputs = collect_inputs(settings, month.end)
+    inputs = collect_inputs(settings, month.end, (capture or {}).get("serving"))
     tables = []
     for name, path in staged.items():
         frame = pd.read_parquet(path)
@@ -200,6 +210,17 @@ def write_draft(
                                                         "success", "observed")} for r in check_rows],
         },
         "dbt": _dbt_summary(dbt_rows),
+        # What built the figures: the month's own dbt build, captured in the same task.
+        "built_by": {
+            "dbt_invocation_id": ((capture or {}).get("dbt") or {}).get("invocation_id"),
+            "dbt_generated_at": ((capture or {}).get("dbt") or {}).get("generated_at"),
+            "captured_at": (capture or {}).get("captured_at"),
+            "extract_window": (capture or {}).get("window"),
+            "serving_extracts": {
+                export: [f["source_file"] for f in entry["files"]]
+                for export, entry in sorted(((capture or {}).get("serving") or {}).items())
+            },
+        },
         "quality_outputs": {
             "validation_results": f"quality/{month.label}/validation_results.json",
             "dbt_results": f"quality/{month.label}/dbt_results.json",
@@ -338,7 +359,7 @@ def format_record(record: dict) -> str:
         "",
     ]
     for w in record.get("freshness_warnings", []):
-        lines.append(f"Freshness warning: {w}")
+        lines.append(f"Readiness warning: {w}")
     checks = record["checks"]
     lines.append(
         f"Checks: {checks['total']} GX checks, {checks['failed_critical']} critical failed, "
@@ -350,6 +371,12 @@ def format_record(record: dict) -> str:
             lines.append(f"  {c['severity']:<8} {c['suite']}: {c['expectation']}{col}: {c['observed']}")
     dbt = record["dbt"]
     lines.append(f"dbt build: {dbt['nodes']} nodes " + ", ".join(f"{k} {v}" for k, v in dbt["by_status"].items()))
+    built = record.get("built_by") or {}
+    if built.get("dbt_invocation_id"):
+        lines.append(
+            f"  built by dbt invocation {built['dbt_invocation_id']} at {built.get('dbt_generated_at')}, captured "
+            f"{built.get('captured_at')}; extracts dated {' to '.join(built.get('extract_window') or [])} could serve"
+        )
     for r in dbt["not_passing"]:
         lines.append(f"  {r['unique_id']}: {r['status']}")
     lines += ["", "Published tables:"]

@@ -5,15 +5,17 @@ and, if so, fixes exactly what will be: publish (``publish.publisher``) only swa
 stage staged, and never opens the warehouse.
 
 Inputs
-    - the warehouse, read-only: every published mart (the catalogue, ``spec.catalogue``; the
-      month's rows of monthly tables, all rows of the others) and each column's type in the
-      warehouse (``information_schema.columns``); the raw exports' latest extracts,
-      ``raw.load_manifest`` and ``raw.quarantine`` (for the raw suites and the audit record);
-    - the suites in ``expectations/``, the transform step's dbt ``run_results.json`` and the
-      extract step's ``quality/<month>/extract_report.json``.
+    - the month's capture (``model.capture``), written by the month's own transform step: every
+      published table's rows with their warehouse types, the month's dbt ``run_results.json``
+      and which extract served each export. Never the live marts, which another month's run may
+      have rebuilt since;
+    - the warehouse, read-only, for the raw rows of exactly those serving extracts (checked
+      unchanged since the transform), ``raw.load_manifest`` and ``raw.quarantine`` (raw suites and
+      the audit record);
+    - the suites in ``expectations/`` and the extract step's ``quality/<month>/extract_report.json``.
 
 Steps
-    1. read the mart rows with their warehouse column types;
+    1. read the capture;
     2. disclosure control (``release.disclosure``): small numbers are suppressed first, so what
        is validated is what is published;
     3. validate (``quality.runner``): each raw export's suite plus the quarantine threshold, and
@@ -43,55 +45,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from workforce.config import Settings
-from workforce.files import atomic_write, write_json
+from workforce.files import write_json
+from workforce.frames import TypedFrame, parquet_column_types, write_parquet
+from workforce.model.capture import Capture, check_serving_unchanged, load_capture
 from workforce.months import ReportingMonth
 from workforce.quality import history, results, runner, suites
 from workforce.release import audit, disclosure
-from workforce.spec.catalogue import TABLE, Table, published_tables
+from workforce.spec.catalogue import TABLE, published_tables
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 
-#: Key of the Arrow field metadata naming a staged column's type in the warehouse mart.
-DUCKDB_TYPE = b"duckdb_type"
-
-#: Warehouse (DuckDB) column types a published table may use, and their Arrow (Parquet) types.
-#: DuckDB reads each Arrow type back as the same DuckDB type. (No DECIMAL: DuckDB hands decimals
-#: to pandas as floats; a mart casts them to DOUBLE.)
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "BOOLEAN": pa.bool_(),
-    "TINYINT": pa.int8(),
-    "SMALLINT": pa.int16(),
-    "INTEGER": pa.int32(),
-    "BIGINT": pa.int64(),
-    "FLOAT": pa.float32(),
-    "DOUBLE": pa.float64(),
-    "VARCHAR": pa.string(),
-    "DATE": pa.date32(),
-    "TIMESTAMP": pa.timestamp("us"),
-}
-
-
 class ReleaseError(RuntimeError):
     """The month's rows cannot be read as published (missing rows, columns or a type)."""
-
-
-@dataclass
-class ReleaseTable:
-    """One published table's rows for the month, with each column's type in the warehouse mart."""
-
-    name: str
-    frame: pd.DataFrame
-    column_types: dict[str, str]  # column -> DuckDB type, in the frame's column order
-
-    def replace_frame(self, frame: pd.DataFrame) -> ReleaseTable:
-        return ReleaseTable(self.name, frame, self.column_types)
 
 
 @dataclass
@@ -130,71 +98,21 @@ def staged_audit_path(settings: Settings, month: ReportingMonth) -> Path:
     return staged_dir(settings, month) / audit.AUDIT_FILE
 
 
-def arrow_schema(column_types: dict[str, str]) -> pa.Schema:
-    """The Arrow schema of a published table from its warehouse column types."""
-    fields = []
-    for column, duckdb_type in column_types.items():
-        if duckdb_type not in ARROW_TYPES:
-            raise ReleaseError(
-                f"column {column} has warehouse type {duckdb_type}, which publishing does not support "
-                f"(supported: {', '.join(ARROW_TYPES)}; cast it in the mart)"
-            )
-        fields.append(pa.field(column, ARROW_TYPES[duckdb_type], metadata={DUCKDB_TYPE: duckdb_type.encode()}))
-    return pa.schema(fields)
-
-
-def column_types_of(schema: pa.Schema) -> dict[str, str]:
-    """The warehouse column types a staged (or published) Parquet file carries."""
-    missing = [f.name for f in schema if not (f.metadata or {}).get(DUCKDB_TYPE)]
-    if missing:
-        raise ReleaseError(f"no warehouse type recorded for column(s) {missing}: stage the month again")
-    return {f.name: f.metadata[DUCKDB_TYPE].decode() for f in schema}
-
-
 def staged_column_types(path: Path) -> dict[str, str]:
-    return column_types_of(pq.read_schema(path))
+    return parquet_column_types(path)
 
 
 # 1. Read ---------------------------------------------------------------------------------------
-def _read_mart_month(settings: Settings, month: ReportingMonth) -> dict[str, ReleaseTable]:
-    """Every published table's rows for the month and its column types, from one read-only connection."""
-    from workforce.warehouse import connect
-
-    tables: dict[str, ReleaseTable] = {}
-    with connect(settings, read_only=True) as con:
-        for table in published_tables():
-            tables[table.name] = _read_mart(con, table, month)
-    return tables
-
-
-def _read_mart(con, table: Table, month: ReportingMonth) -> ReleaseTable:
-    schema, name = table.mart.split(".")
-    types = dict(
-        con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-            [schema, name],
-        ).fetchall()
-    )
-    if not types:
-        raise ReleaseError(f"the warehouse has no table {table.mart}: did the transform step run?")
-    where = "WHERE month_end = ?" if table.monthly else ""
-    order = "ORDER BY month_end, service_area <> 'All', service_area" if table.monthly else "ORDER BY ALL"
-    df = con.execute(f"SELECT * FROM {table.mart} {where} {order}", [month.end] if table.monthly else []).df()
-    if df.empty and table.monthly:
-        raise ReleaseError(f"{table.mart} has no rows for {month.end}: did the transform step run for this month?")
-    missing = [c for c in table.published_columns if c not in df.columns]
-    if missing:
-        raise ReleaseError(f"{table.mart} lacks catalogued column(s) {missing}: run the transform step again")
-    drift = {c: (types[c], t) for c, t in table.column_types.items() if types[c] != t}
-    if drift:
-        raise ReleaseError(f"{table.mart} column types differ from the catalogue (warehouse, catalogue): {drift}")
-    df = df[list(table.published_columns)]
-    return ReleaseTable(table.name, df, {c: types[c] for c in df.columns})
+def _read_capture(settings: Settings, month: ReportingMonth) -> Capture:
+    """The rows the month's own transform step captured (``model.capture``), never the live marts:
+    another month's run may have rebuilt those since."""
+    capture = load_capture(settings, month)
+    check_serving_unchanged(settings, capture)
+    return capture
 
 
 # 2. Disclosure control -------------------------------------------------------------------------
-def _protect(tables: dict[str, ReleaseTable], threshold: int) -> dict[str, ReleaseTable]:
+def _protect(tables: dict[str, TypedFrame], threshold: int) -> dict[str, TypedFrame]:
     """Small numbers suppressed in every table (``release.disclosure``); types unchanged."""
     return {
         name: t.replace_frame(disclosure.apply_disclosure_control(name, t.frame, threshold))
@@ -204,11 +122,12 @@ def _protect(tables: dict[str, ReleaseTable], threshold: int) -> dict[str, Relea
 
 # 3. Validate -----------------------------------------------------------------------------------
 def _validate(
-    settings: Settings, month: ReportingMonth, tables: dict[str, ReleaseTable]
+    settings: Settings, month: ReportingMonth, capture: Capture, tables: dict[str, TypedFrame]
 ) -> list[results.SuiteResult]:
     """The raw exports' suites (with the quarantine threshold), then each published table's suite."""
     outcome = runner.validate_raw_exports(
-        settings.warehouse_path, month.end, settings.expectations_dir, settings.quarantine_max_pct
+        settings.warehouse_path, month.end, settings.expectations_dir, settings.quarantine_max_pct,
+        serving={export: entry["extract_date"] for export, entry in capture.serving.items()},
     )
     known = set(suites.list_suites(settings.expectations_dir))
     for table in published_tables():
@@ -226,7 +145,7 @@ def _validate(
 
 # 4. Record -------------------------------------------------------------------------------------
 def _record(
-    settings: Settings, month: ReportingMonth, run_id: str, outcome: list[results.SuiteResult]
+    settings: Settings, month: ReportingMonth, capture: Capture, run_id: str, outcome: list[results.SuiteResult]
 ) -> tuple[list[dict], list[dict], Path | None]:
     """Keep every outcome (files, Data Docs, warehouse history); returns check rows, dbt rows, docs."""
     from workforce.quality import data_docs
@@ -235,7 +154,7 @@ def _record(
     out_dir = settings.quality_dir / month.label
     check_rows = results.results_to_rows(outcome, run_id=run_id)
     write_json(out_dir / "validation_results.json", check_rows)
-    dbt_rows = results.dbt_results_rows(settings.dbt_target_dir / "run_results.json")
+    dbt_rows = results.dbt_results_rows(capture.run_results_path)
     write_json(out_dir / "dbt_results.json", {"run_id": run_id, "results": dbt_rows})
     try:
         docs = data_docs.build_data_docs(outcome, out_dir / "data_docs", run_id)
@@ -248,12 +167,11 @@ def _record(
 
 
 # 6. Stage --------------------------------------------------------------------------------------
-def _stage(settings: Settings, month: ReportingMonth, tables: dict[str, ReleaseTable]) -> dict[str, Path]:
+def _stage(settings: Settings, month: ReportingMonth, tables: dict[str, TypedFrame]) -> dict[str, Path]:
     """Write the validated rows for publish, typed as in the warehouse (atomically, like every write)."""
     paths = {}
     for name, table in tables.items():
-        arrow = pa.Table.from_pandas(table.frame, schema=arrow_schema(table.column_types), preserve_index=False)
-        paths[name] = atomic_write(staged_path(settings, month, name), lambda tmp, t=arrow: pq.write_table(t, tmp))
+        paths[name] = write_parquet(staged_path(settings, month, name), table)
     return paths
 
 
@@ -264,16 +182,19 @@ def release_month(
     """Read, protect, validate, record and stage one month; ``QualityGateError`` if it may not be published."""
     say = progress or log.info
     run_id = audit.new_run_id(month)
-    tables = _protect(_read_mart_month(settings, month), settings.suppression_threshold)
-    outcome = _validate(settings, month, tables)
-    check_rows, dbt_rows, docs = _record(settings, month, run_id, outcome)
+    capture = _read_capture(settings, month)
+    tables = _protect(capture.tables, settings.suppression_threshold)
+    outcome = _validate(settings, month, capture, tables)
+    check_rows, dbt_rows, docs = _record(settings, month, capture, run_id, outcome)
     failed = [r for r in check_rows if not r["success"]]
     out_dir = settings.quality_dir / month.label
     say(f"validate: {len(outcome)} suites, {len(check_rows)} checks, {len(failed)} not met; results in {out_dir}"
         + (f"; Data Docs {docs}" if docs else ""))
     results.raise_on_failure(outcome)  # a failed critical check (or too many quarantined rows) stops here
     paths = _stage(settings, month, tables)
-    audit.write_draft(settings, month, run_id, check_rows, dbt_rows, paths, staged_audit_path(settings, month))
+    audit.write_draft(
+        settings, month, run_id, check_rows, dbt_rows, paths, staged_audit_path(settings, month), capture.manifest
+    )
     rows = sum(len(t.frame) for t in tables.values())
     say(f"validate: {rows} validated rows of {len(tables)} table(s) staged for publish (run {run_id})")
     return ReleaseReport(

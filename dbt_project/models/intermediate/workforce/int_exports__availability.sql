@@ -1,5 +1,6 @@
-{#- One row per export of the contract: whether an extract dated on or before the reporting
-    month end was loaded. Indicators that need a missing optional export publish as 'x'. -#}
+{#- One row per export of the contract: whether an extract that can serve the reporting month
+    (dated inside its window) was loaded. Indicators that need a missing optional export publish
+    as 'x'. -#}
 {%- set exports = contract_exports() %}
 with contract_exports as (
     select unnest([{% for e in exports %}'{{ e }}'{{ ', ' if not loop.last }}{% endfor %}]) as export_name
@@ -18,7 +19,7 @@ final as (
     left join manifest
         on
             contract_exports.export_name = manifest.export_name
-            and manifest.extract_date <= {{ reporting_month_end() }}
+            and manifest.extract_date between {{ extract_window_start() }} and {{ extract_window_end() }}
     group by contract_exports.export_name
 )
 

@@ -1,0 +1,190 @@
+"""The month's capture: what the transform step built for one reporting month, kept apart.
+
+The marts in the warehouse are shared state: the next month's ``dbt build`` replaces them. So the
+transform task, while it still holds the warehouse (``workforce.locking``), copies out everything
+the later steps of the month need, and those steps read only this copy:
+
+``<data>/model/<YYYY-MM>/``
+    ``<table>.parquet``
+        every published mart's rows for the month (monthly tables) or whole (the others), with
+        each column's warehouse type (``frames``), projected to the catalogued columns;
+    ``run_results.json``
+        the month's dbt results (dbt's own file, copied);
+    ``capture.json``
+        what built the figures: the dbt invocation (id, time), and per export the extract that
+        served the month (file, extract date, SHA-256, rows) and the window it was chosen from.
+
+The folder is written whole and swapped in (``files.replace_directory``), so a crash leaves the
+previous capture or the new one, never a mix. However the scheduler interleaves months, retries
+or reruns them, a month's validate and publish see exactly what that month's transform built.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from workforce.config import Settings
+from workforce.files import replace_directory
+from workforce.frames import TypedFrame, read_parquet, write_parquet
+from workforce.months import ReportingMonth
+from workforce.spec.catalogue import Table, published_tables
+
+CAPTURE_FILE = "capture.json"
+RUN_RESULTS = "run_results.json"
+
+
+class CaptureError(RuntimeError):
+    """The month's capture is missing, incomplete, or does not match the warehouse it came from."""
+
+
+def capture_dir(settings: Settings, month: ReportingMonth) -> Path:
+    return settings.data_dir / "model" / month.label
+
+
+@dataclass
+class Capture:
+    month: ReportingMonth
+    tables: dict[str, TypedFrame]
+    manifest: dict
+    run_results_path: Path
+
+    @property
+    def serving(self) -> dict[str, dict]:
+        """Export -> the extract that served the month (source_file, extract_date, sha256, rows)."""
+        return self.manifest["serving"]
+
+
+def _read_mart(con, table: Table, month: ReportingMonth) -> TypedFrame:
+    schema, name = table.mart.split(".")
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [schema, name],
+        ).fetchall()
+    )
+    if not types:
+        raise CaptureError(f"the warehouse has no table {table.mart}: did dbt build it?")
+    missing = [c for c in table.published_columns if c not in types]
+    if missing:
+        raise CaptureError(f"{table.mart} lacks catalogued column(s) {missing}: the dbt build is out of date")
+    drift = {c: (types[c], t) for c, t in table.column_types.items() if types[c] != t}
+    if drift:
+        raise CaptureError(f"{table.mart} column types differ from the catalogue (warehouse, catalogue): {drift}")
+    columns = ", ".join(f'"{c}"' for c in table.published_columns)
+    where = "WHERE month_end = ?" if table.monthly else ""
+    order = "ORDER BY month_end, service_area <> 'All', service_area" if table.monthly else "ORDER BY ALL"
+    params = [month.end] if table.monthly else []
+    df = con.execute(f"SELECT {columns} FROM {table.mart} {where} {order}", params).df()
+    if df.empty and table.monthly:
+        raise CaptureError(f"{table.mart} has no rows for {month.end}: the dbt build did not cover this month")
+    return TypedFrame(table.name, df, {c: types[c] for c in table.published_columns})
+
+
+def _serving(con, settings: Settings, month: ReportingMonth) -> dict[str, dict]:
+    """Per export, the extract the month's dbt build used: the latest loaded inside the window."""
+    from workforce.ingest.readiness import window
+
+    first, last = window(settings, month.end)
+    rows = con.execute(
+        """
+        WITH serving AS (
+            SELECT export_name, max(extract_date) AS extract_date FROM raw.load_manifest
+            WHERE extract_date BETWEEN ? AND ? GROUP BY export_name
+        )
+        SELECT m.export_name, m.source_file, m.extract_date, m.sha256, m.rows_read, m.rows_loaded, m.rows_quarantined
+        FROM raw.load_manifest m JOIN serving USING (export_name, extract_date)
+        ORDER BY m.export_name, m.source_file
+        """,
+        [first, last],
+    ).fetchall()
+    out: dict[str, dict] = {}
+    for export, source_file, extract_date, sha, read, loaded, quarantined in rows:
+        entry = out.setdefault(export, {"extract_date": extract_date.isoformat(), "files": []})
+        entry["files"].append({
+            "source_file": source_file, "sha256": sha, "rows_read": read, "rows_loaded": loaded,
+            "rows_quarantined": quarantined,
+        })
+    return out
+
+
+def capture_month(settings: Settings, month: ReportingMonth, run_results: Path) -> Capture:
+    """Copy the month's published rows, dbt results and provenance out of the warehouse.
+
+    Call it right after the month's ``dbt build``, while still holding the warehouse lock."""
+    from workforce.ingest.readiness import window
+    from workforce.warehouse import connect
+
+    if not run_results.exists():
+        raise CaptureError(f"dbt wrote no {run_results}: the build did not run")
+    results = json.loads(run_results.read_text(encoding="utf-8"))
+    with connect(settings, read_only=True) as con:
+        tables = {t.name: _read_mart(con, t, month) for t in published_tables()}
+        serving = _serving(con, settings, month)
+    first, last = window(settings, month.end)
+    meta = results.get("metadata") or {}
+    manifest = {
+        "month": month.label,
+        "captured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "dbt": {
+            "invocation_id": meta.get("invocation_id"),
+            "generated_at": meta.get("generated_at"),
+            "dbt_version": meta.get("dbt_version"),
+            "elapsed_seconds": results.get("elapsed_time"),
+            "nodes": len(results.get("results", [])),
+        },
+        "window": [first.isoformat(), last.isoformat()],
+        "serving": serving,
+        "tables": {name: {"rows": len(t.frame)} for name, t in tables.items()},
+    }
+
+    def build(folder: Path) -> None:
+        for name, table in tables.items():
+            write_parquet(folder / f"{name}.parquet", table)
+        shutil.copyfile(run_results, folder / RUN_RESULTS)
+        (folder / CAPTURE_FILE).write_text(json.dumps(manifest, indent=1, default=str), encoding="utf-8")
+
+    final = replace_directory(capture_dir(settings, month), build)
+    return Capture(month, tables, manifest, final / RUN_RESULTS)
+
+
+def load_capture(settings: Settings, month: ReportingMonth) -> Capture:
+    """The month's capture, as its transform step wrote it; a clear error when there is none."""
+    folder = capture_dir(settings, month)
+    manifest_path = folder / CAPTURE_FILE
+    if not manifest_path.exists():
+        raise CaptureError(
+            f"no capture of {month} in {folder}: run the transform step for {month} first "
+            f"(workforce run --month {month} --step transform)"
+        )
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("month") != month.label:
+        raise CaptureError(f"{manifest_path} is the capture of {manifest.get('month')}, not {month}")
+    tables = {}
+    for table in published_tables():
+        path = folder / f"{table.name}.parquet"
+        if not path.exists():
+            raise CaptureError(f"the capture of {month} lacks {path.name}: run the transform step again")
+        tables[table.name] = read_parquet(path, table.name)
+    return Capture(month, tables, manifest, folder / RUN_RESULTS)
+
+
+def check_serving_unchanged(settings: Settings, capture: Capture) -> None:
+    """Fail if an extract that served the month was replaced in the warehouse after its transform."""
+    from workforce.warehouse import connect
+
+    with connect(settings, read_only=True) as con:
+        current = dict(con.execute("SELECT source_file, sha256 FROM raw.load_manifest").fetchall())
+    changed = [
+        f["source_file"] for entry in capture.serving.values() for f in entry["files"]
+        if current.get(f["source_file"]) != f["sha256"]
+    ]
+    if changed:
+        raise CaptureError(
+            f"extract(s) {changed} changed in the warehouse after {capture.month} was transformed: "
+            f"rerun {capture.month} from the extract step so its figures come from one set of files"
+        )
