@@ -526,6 +526,7 @@ def _component_env(root: Path, home: Path, port: int, pg: Postgres, password_fil
         AIRFLOW__API__SECRET_KEY=secrets.token_hex(16),
         AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_hex(32),  # shared: tasks' tokens verify at the api-server
         AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",  # see the module docstring
+        AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="600",  # parsed once at start; the DAG file does not change
         AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),  # not served (--skip-serve-logs); no clash
     )
     env.update(extra_env)
