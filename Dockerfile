@@ -16,7 +16,7 @@ COPY --chown=airflow:0 include/ /opt/airflow/workforce-src/include/
 # `pip check`: the lock was resolved without the image's bundled providers, so fail the build
 # here rather than at run time if a pin conflicts with one of them.
 RUN cd /opt/airflow/workforce-src \
-    && pip install --no-cache-dir -c requirements.lock . \
+    && pip install --no-cache-dir -c requirements.lock '.[postgres]' \
     && pip check \
     && cd / \
     && rm -rf /opt/airflow/workforce-src

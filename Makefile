@@ -14,21 +14,34 @@ FAST := not ($(REST))
 # pytest exits 5 when a selection holds no test (e.g. PYTEST_ARGS names a fast-only file).
 NONE_SELECTED_IS_OK := || [ $$? -eq 5 ]
 
-.PHONY: install demo test test-fast lint typecheck generate generate-check lock clean
+.PHONY: install demo test test-fast lint typecheck generate generate-check lock clean postgres-server
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,postgres]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# The PostgreSQL server (Debian package) for tests/scheduler; idempotent. As root it installs the
+# package when no server binaries are found; otherwise it says what is missing.
+postgres-server:
+	@if command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing the PostgreSQL server (Debian package postgresql) for tests/scheduler"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends postgresql >/dev/null 2>&1 \
+	  || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends postgresql >/dev/null; }; \
+	else echo "NOTE: tests/scheduler needs the PostgreSQL server (postgres, initdb, pg_ctl) and will fail without it:"; \
+	  echo "      install it as root, e.g. 'sudo apt-get install -y postgresql'."; fi
+
 demo: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
-# The whole suite, quick failures first: the fast unit tests, then everything else.
-test: install
+# The whole suite, quick failures first: the fast unit tests, then everything else (which includes
+# a real Airflow scheduler on PostgreSQL metadata: tests/scheduler).
+test: install postgres-server
 	$(PYTEST) -m "$(FAST)" $(PYTEST_ARGS) $(NONE_SELECTED_IS_OK)
 	$(PYTEST) -m "$(REST)" $(PYTEST_ARGS) $(NONE_SELECTED_IS_OK)
 
@@ -53,7 +66,7 @@ generate-check: install
 
 # The lock pins the default install and the optional [cosmos] extra (scripts/cosmos_experiment/).
 lock: install
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,cosmos]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,postgres,cosmos]'
 	$(BIN)/python -m pip freeze --exclude-editable | sed '/^-e /d' > requirements.lock.new
 	{ echo '# Full pinned set (pip freeze of an install of pyproject.toml [dev,cosmos]); used as pip constraints.'; \
 	  echo '# Regenerate: make lock'; cat requirements.lock.new; } > requirements.lock && rm requirements.lock.new

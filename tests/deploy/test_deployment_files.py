@@ -386,8 +386,8 @@ def test_dockerfile_installs_with_the_lock_as_constraints() -> None:
     installs = [run for run in runs if "pip install" in run]
     assert installs, "no pip install in the Dockerfile"
     assert any(
-        re.search(r"pip install\b.*\s-c\s+\S*requirements\.lock\s+\.(\s|$)", run) for run in installs
-    )
+        re.search(r"pip install\b.*\s-c\s+\S*requirements\.lock\s+'\.\[postgres\]'(\s|$)", run) for run in installs
+    ), "the image installs the package with its PostgreSQL drivers ('.[postgres]') under the lock"
     assert all("--no-cache-dir" in run for run in installs)
     assert not any(re.search(r"\s-e\s|--editable", run) for run in installs)
 
