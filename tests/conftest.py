@@ -13,10 +13,18 @@ from pathlib import Path
 
 import pytest
 from workforce.config import load_settings
+from workforce.spec.catalogue import TABLE, table
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DEFAULT_MONTH = "2026-09"
+
+#: The headline table and the lists tests need of it, from the catalogue (never written out).
+HEADLINE = table(TABLE)
+INDICATORS = tuple(c.name for c in HEADLINE.columns if c.dfe_indicator)
+RATES = HEADLINE.rates
+RATES_BY_NAME = {r.name: r for r in RATES}
+PUBLISHED_COLUMNS = HEADLINE.published_columns
 SMALL_MONTH = "2025-09"
 
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -77,14 +80,22 @@ def _settings(base: Path, landing: Path):
     return settings_for(base / "data", landing, WORKFORCE_HISTORY_MONTHS="24")
 
 
+def _alone(base: Path, landing: Path, month: str) -> subprocess.Popen:
+    """``workforce run --month M`` on a data dir of its own, in the background."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKFORCE_")}
+    env.update(WORKFORCE_DATA_DIR=str(base / "data"), WORKFORCE_LANDING_DIR=str(landing),
+               WORKFORCE_HISTORY_MONTHS="24")
+    base.mkdir(parents=True)
+    log = (base / "run.log").open("w")
+    return subprocess.Popen([sys.executable, "-m", "workforce.cli", "run", "--month", month],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
 @pytest.mark.slow
 def test_interleaved_and_rerun_months_publish_what_each_month_publishes_alone(tmp_path, late_leavers_landing):
     quiet = lambda _m: None  # noqa: E731
-    alone = {}
-    for month in MONTHS:
-        settings = _settings(tmp_path / f"alone-{month}", late_leavers_landing)
-        pipeline.run_month(month, settings, quiet)
-        alone[month] = _published(settings, month)
+    # Each month alone, on a data dir of its own (in the background, while the interleaving runs).
+    alone_runs = {month: _alone(tmp_path / f"alone-{month}", late_leavers_landing, month) for month in MONTHS}
 
     shared = _settings(tmp_path / "interleaved", late_leavers_landing)
     for step in (pipeline.step_extract, pipeline.step_transform, pipeline.step_validate, pipeline.step_publish):
@@ -97,12 +108,18 @@ def test_interleaved_and_rerun_months_publish_what_each_month_publishes_alone(tm
             "SELECT leavers_headcount FROM marts.scrutiny_workforce_monthly "
             "WHERE month_end = DATE '2025-07-31' AND service_area = 'All'"
         ).fetchone()[0]
-    published_july = duckdb.sql(
-        f"SELECT leavers_headcount FROM read_csv('{shared.published_month_dir('2025-07')}/scrutiny_workforce_monthly.csv')"
-        " WHERE service_area = 'All'"
-    ).fetchone()[0]
+    with duckdb.connect() as con:
+        published_july = con.execute(
+            "SELECT leavers_headcount FROM read_csv(?) WHERE service_area = 'All'",
+            [str(shared.published_month_dir("2025-07") / "scrutiny_workforce_monthly.csv")],
+        ).fetchone()[0]
     assert live != published_july, "the late leavers should change July's figures"
 
+    alone = {}
+    for month, proc in alone_runs.items():
+        base = tmp_path / f"alone-{month}"
+        assert proc.wait(timeout=900) == 0, (base / "run.log").read_text()[-3000:]
+        alone[month] = _published(_settings(base, late_leavers_landing), month)
     for month in MONTHS:
         assert _published(shared, month) == alone[month], f"{month} differs when interleaved"
 

@@ -12,16 +12,11 @@ import duckdb
 import pandas as pd
 import pytest
 import reference_metrics
-from conftest import DEFAULT_MONTH, SMALL_MONTH
+from conftest import DEFAULT_MONTH, INDICATORS, PUBLISHED_COLUMNS, RATES_BY_NAME, SMALL_MONTH
 from workforce.ingest.extract import ExtractError
 from workforce.pipeline import run_month
 from workforce.quality.results import QualityGateError
-from workforce.spec.catalogue import TABLE, published_tables, status_column, table
-
-HEADLINE = table(TABLE)
-INDICATORS = tuple(c.name for c in HEADLINE.columns if c.dfe_indicator)
-PUBLISHED_COLUMNS = HEADLINE.published_columns
-RATES_BY_NAME = {r.name: r for r in HEADLINE.rates}
+from workforce.spec.catalogue import published_tables, status_column
 
 pytestmark = pytest.mark.slow
 LA = "All"

@@ -21,28 +21,15 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import HEADLINE, INDICATORS, PUBLISHED_COLUMNS, RATES, RATES_BY_NAME, ROOT
 from workforce.ingest.extract import RULES as extract_rules
 from workforce.quality import checks, runner, suites
 from workforce.quality.results import QualityGateError, raise_on_failure, results_to_rows
 from workforce.spec import contract as c
-from workforce.spec.catalogue import (
-    LA_LEVEL,
-    STATUS_CODES,
-    STATUS_SUFFIX,
-    TABLE,
-    published_tables,
-    status_column,
-    table,
-)
+from workforce.spec.catalogue import LA_LEVEL, STATUS_CODES, STATUS_SUFFIX, TABLE, published_tables, status_column
 
-HEADLINE = table(TABLE)
-INDICATORS = tuple(c.name for c in HEADLINE.columns if c.dfe_indicator)
-RATES = HEADLINE.rates
-RATES_BY_NAME = {r.name: r for r in RATES}
 HEADCOUNTS = tuple(c.name for c in HEADLINE.columns if c.dfe_indicator and c.kind == "count")
 NEEDS_ABSENCES = tuple(c.name for c in HEADLINE.columns if "hr_absences" in c.needs)
-PUBLISHED_COLUMNS = HEADLINE.published_columns
 
 EXPECTATIONS = Path(__file__).resolve().parents[2] / "expectations"
 MONTH_END = date(2026, 9, 30)

@@ -9,7 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DEFAULT_MONTH
+from conftest import DEFAULT_MONTH, HEADLINE, INDICATORS, PUBLISHED_COLUMNS, RATES, RATES_BY_NAME
 from workforce.publish import publisher as publish
 from workforce.release.disclosure import (
     SPECS,
@@ -18,13 +18,8 @@ from workforce.release.disclosure import (
     apply_disclosure_control,
     disclosure_problems,
 )
-from workforce.spec.catalogue import TABLE, published_tables, status_column, table
+from workforce.spec.catalogue import TABLE, published_tables, status_column
 
-HEADLINE = table(TABLE)
-INDICATORS = tuple(c.name for c in HEADLINE.columns if c.dfe_indicator)
-PUBLISHED_COLUMNS = HEADLINE.published_columns
-RATES = HEADLINE.rates
-RATES_BY_NAME = {r.name: r for r in RATES}
 EXTRA_DENOMINATORS = tuple(c.name for c in HEADLINE.of_kind("denominator"))
 
 T = 4

@@ -258,13 +258,18 @@ def _clean(d: dict) -> dict:
     return {k: v for k, v in d.items() if k != "__line__"}
 
 
-def _column(raw: dict, table: str, place: str, problems: _Problems) -> Column | None:
-    unknown = set(_clean(raw)) - _COLUMN_KEYS
+def _check_keys(raw: dict, place: str, allowed: set[str], required: tuple[str, ...], problems: _Problems) -> None:
+    """Report keys the schema does not know, and required keys that are missing or empty."""
+    unknown = set(_clean(raw)) - allowed
     if unknown:
-        problems.add(raw, place, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_COLUMN_KEYS)}")
-    for key in ("name", "kind", "type", "definition"):
+        problems.add(raw, place, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    for key in required:
         if not raw.get(key):
             problems.add(raw, place, f"'{key}' is required")
+
+
+def _column(raw: dict, table: str, place: str, problems: _Problems) -> Column | None:
+    _check_keys(raw, place, _COLUMN_KEYS, ("name", "kind", "type", "definition"), problems)
     if raw.get("kind") and raw["kind"] not in KINDS:
         problems.add(raw, place, f"kind {raw['kind']!r} is not one of {list(KINDS)}")
     if raw.get("type") and raw["type"] not in TYPES:
@@ -357,12 +362,7 @@ def load_catalogue(path: Path = CATALOGUE_PATH, exports: tuple[str, ...] | None 
     for raw_table in raw["tables"]:
         name = raw_table.get("name", "?")
         place = f"table {name}"
-        unknown = set(_clean(raw_table)) - _TABLE_KEYS
-        if unknown:
-            problems.add(raw_table, place, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_TABLE_KEYS)}")
-        for key in ("name", "description", "grain", "columns"):
-            if not raw_table.get(key):
-                problems.add(raw_table, place, f"'{key}' is required")
+        _check_keys(raw_table, place, _TABLE_KEYS, ("name", "description", "grain", "columns"), problems)
         columns: list[Column] = []
         for raw_col in raw_table.get("columns") or []:
             if "common" in raw_col:
@@ -377,9 +377,7 @@ def load_catalogue(path: Path = CATALOGUE_PATH, exports: tuple[str, ...] | None 
         layout = None
         if raw_table.get("disclosure"):
             d = raw_table["disclosure"]
-            unknown = set(_clean(d)) - _DISCLOSURE_KEYS
-            if unknown:
-                problems.add(d, f"{place}, disclosure", f"unknown key(s) {sorted(unknown)}")
+            _check_keys(d, f"{place}, disclosure", _DISCLOSURE_KEYS, (), problems)
             layout = DisclosureLayout(
                 group_by=tuple(d.get("group_by") or ("la_code", "month_end")),
                 levels=tuple(d.get("levels") or ("service_area",)),
