@@ -27,8 +27,9 @@ install: $(STAMP)
 demo: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
-# The whole suite, quick failures first: the fast unit tests, then everything else.
+# The type check, then the whole suite, quick failures first: the fast unit tests, then everything else.
 test: install
+	$(BIN)/mypy
 	$(PYTEST) -m "$(FAST)" $(PYTEST_ARGS) $(NONE_SELECTED_IS_OK)
 	$(PYTEST) -m "$(REST)" $(PYTEST_ARGS) $(NONE_SELECTED_IS_OK)
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -253,7 +254,7 @@ def _stage(settings: Settings, month: ReportingMonth, tables: dict[str, ReleaseT
     paths = {}
     for name, table in tables.items():
         arrow = pa.Table.from_pandas(table.frame, schema=arrow_schema(table.column_types), preserve_index=False)
-        paths[name] = atomic_write(staged_path(settings, month, name), lambda tmp, t=arrow: pq.write_table(t, tmp))
+        paths[name] = atomic_write(staged_path(settings, month, name), partial(pq.write_table, arrow))
     return paths
 
 
