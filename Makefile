@@ -39,9 +39,10 @@ postgres-server:
 demo: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
-# The whole suite, quick failures first: the fast unit tests, then everything else (which includes
-# a real Airflow scheduler on PostgreSQL metadata: tests/scheduler).
+# The type check, then the whole suite, quick failures first: the fast unit tests, then everything
+# else (which includes a real Airflow scheduler on PostgreSQL metadata: tests/scheduler).
 test: install postgres-server
+	$(BIN)/mypy
 	$(PYTEST) -m "$(FAST)" $(PYTEST_ARGS) $(NONE_SELECTED_IS_OK)
 	$(PYTEST) -m "$(REST)" $(PYTEST_ARGS) $(NONE_SELECTED_IS_OK)
 

@@ -66,6 +66,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 0
     summary = pipeline.run_month(month, settings, _progress)
     report = summary.publish
+    if report is None:  # run_month returns only after its publish step has reported
+        raise RuntimeError(f"the run of {month} finished without a publish report")
     total = sum(summary.timings.values())
     _progress(
         "timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in summary.timings.items()) + f", total {total:.1f}s"

@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 #: Labelled demo key. It is accepted only for landing folders written by ``workforce generate``
 #: (they carry a ``SAMPLE_DATA.json`` marker); real exports are refused with it.
@@ -48,6 +49,10 @@ class ConfigError(ValueError):
     """A configuration value is missing or malformed."""
 
 
+@overload
+def _env(name: str) -> str | None: ...
+@overload
+def _env(name: str, default: str) -> str: ...
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     if value is None or value.strip() == "":

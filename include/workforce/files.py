@@ -35,7 +35,7 @@ def is_temp_name(name: str) -> bool:
     return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
 
 
-def atomic_write(final: Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(final: Path, write: Callable[[Path], object]) -> Path:
     """Let ``write`` create the file at a temporary path, then fsync it and move it to ``final``.
 
     On any error the temporary file is removed and ``final`` is left as it was.

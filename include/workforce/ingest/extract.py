@@ -40,7 +40,7 @@ import hashlib
 import io
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -240,7 +240,7 @@ class RawTable:
     field count differs from the header's."""
 
     frame: pd.DataFrame
-    lines: list[int]
+    lines: Sequence[int | None]  # None: a frame given as is (not read from a file) has no lines
     malformed: list[bool]
 
 

@@ -26,6 +26,7 @@ import shutil
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -130,9 +131,9 @@ def publish(settings: Settings, month: ReportingMonth, progress: Callable[[str],
         except FrameTypeError as exc:
             raise PublishError(f"staged {name} for {month}: {exc}") from exc
     for name, source in staged.items():
-        atomic_write(month_dir / f"{name}.parquet", lambda tmp, src=source: shutil.copyfile(src, tmp))
+        atomic_write(month_dir / f"{name}.parquet", partial(shutil.copyfile, source))
         df = pd.read_parquet(source)
-        atomic_write(month_dir / f"{name}.csv", lambda tmp, df=df: _write_csv(df, tmp))
+        atomic_write(month_dir / f"{name}.csv", partial(_write_csv, df))
         say(f"publish: {len(df)} rows of {name} for {month} -> {month_dir}")
     audit.finalise(settings, month, list(staged), staged_audit_path(settings, month))  # published/<month>/audit.json
     months = _build_bi_warehouse(settings.published_dir, settings.published_warehouse_path, month)

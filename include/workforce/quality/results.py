@@ -56,7 +56,7 @@ class QualityGateError(RuntimeError):
 
 def raise_on_failure(results: list[SuiteResult]) -> None:
     """Log every failed warning; raise ``QualityGateError`` listing every failed critical check."""
-    failures = []
+    failures: list[tuple[SuiteResult, CheckResult]] = []
     for suite in results:
         for check in suite.failures(WARNING):
             log.warning(

@@ -283,10 +283,13 @@ def validate_raw_exports(
             if serving is not None:
                 extract = date.fromisoformat(serving[spec.name]) if spec.name in serving else None
             elif spec.name in tables:
-                extract = con.execute(
+                row = con.execute(
                     f'select max(_extract_date) from {RAW_SCHEMA}."{spec.name}" where _extract_date <= ?',
                     [month_end],
-                ).fetchone()[0]
+                ).fetchone()
+                if row is None:  # an aggregate without group by always returns one row
+                    raise RuntimeError(f"no result from max(_extract_date) of {table}")
+                extract = row[0]
             if extract is None:
                 results.append(_missing_extract(spec, suite_name, table, month_end, spec.name in tables))
                 continue

@@ -470,7 +470,7 @@ def disclosure_problems(table_name: str, df: pd.DataFrame, threshold: int) -> li
         return f"{spec.protected[k // n]} at {df.iloc[k % n][label_cols].to_dict()}"
 
     for k in np.flatnonzero(small):
-        problems.append(f"published as a small number: {where(k)}")
+        problems.append(f"published as a small number: {where(int(k))}")
     for s in _cell_sums(df, spec, _depth(df, spec)):
         unknown = [i for i in s.cells if hidden[i]]
         if s.parent is not None and hidden[s.parent]:

@@ -51,7 +51,7 @@ def open_spell(c: Council, p: Person, post: Post | None, team: Team, role: int, 
         salary=prev.salary if (prev is not None and prev.grade == grade) else salary(c, grade),
         supplement=(grade in ("SSW", "TM") and team.area in ("Front Door", "Assessment",
                     "Safeguarding") and c.u() < 0.5),
-        post_since=prev.post_since if same_post else start,
+        post_since=prev.post_since if prev is not None and same_post else start,
     )
     if prev is not None and prev.grade == grade:
         spell.supplement = prev.supplement

@@ -11,9 +11,15 @@ and the worker change reasons) and the caseload column of ``ssd_professionals``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
+from workforce.sample.absence import Absence
 from workforce.sample.days import OPEN
 from workforce.sample.reference import CAPACITY
 from workforce.sample.state import Council
+
+# A team manager's or reviewing officer's time in post: (start, stop, key, area, team, role).
+Span = tuple[int, int, int, str, str, str]
 
 
 class Bag:
@@ -22,7 +28,7 @@ class Bag:
     The order of ``items`` is part of the simulation: random draws index into it.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.items: list[int] = []
         self.pos: dict[int, int] = {}
 
@@ -44,10 +50,24 @@ class Bag:
         return len(self.items)
 
 
-def case_segments(c: Council, absences: list[list]) -> list[list]:
-    """Spans in which a worker can hold children's cases:
-    [start, stop (first day not available), person key, area, team, capacity, stop reason]."""
-    by_person: dict[int, list[list]] = {}
+@dataclass(slots=True)
+class Segment:
+    """A span in which a worker (``key``) can hold children's cases in a team of an area.
+
+    ``stop`` is the first day not available; ``reason`` is why their cases are handed on then."""
+
+    start: int
+    stop: int
+    key: int
+    area: str
+    team: str
+    cap: float
+    reason: str
+
+
+def case_segments(c: Council, absences: list[Absence]) -> list[Segment]:
+    """The spans in which each worker can hold children's cases."""
+    by_person: dict[int, list[Segment]] = {}
     for s in c.spells:
         holds = s.team.cases and (s.role == 5 or (s.role == 4 and s.post is not None
                                                   and s.post.ap_cases))
@@ -57,37 +77,38 @@ def case_segments(c: Council, absences: list[list]) -> list[list]:
             "ORGRST" if c.u() < 0.5 else "MANAGE")
         cap = s.fte * CAPACITY.get(s.grade, 1.0)
         by_person.setdefault(s.person.key, []).append(
-            [s.start, s.end, s.person.key, s.team.area, s.team.code, cap, reason])
+            Segment(s.start, s.end, s.person.key, s.team.area, s.team.code, cap, reason))
     for a in c.assigns:
         if a.team.cases and a.role in (4, 5):
             by_person.setdefault(a.person.key, []).append(
-                [a.start, a.end, a.person.key, a.team.area, a.team.code, a.fte * 1.05, "LEFTRL"])
+                Segment(a.start, a.end, a.person.key, a.team.area, a.team.code, a.fte * 1.05,
+                        "LEFTRL"))
     unavailable: dict[int, list[tuple[int, int]]] = {}
     for _emp, reason, start, end, person, days in absences:
         if reason == "MAT" or (reason == "SIC" and days >= 30):
             unavailable.setdefault(person.key, []).append((start, end))
-    out = []
+    out: list[Segment] = []
     for key, segs in by_person.items():
-        segs.sort(key=lambda x: x[0])
-        merged: list[list] = []
+        segs.sort(key=lambda x: x.start)
+        merged: list[Segment] = []
         for seg in segs:
-            if merged and seg[0] == merged[-1][1] + 1 and seg[4] == merged[-1][4]:
-                merged[-1][1] = seg[1]
-                merged[-1][6] = seg[6]
+            if merged and seg.start == merged[-1].stop + 1 and seg.team == merged[-1].team:
+                merged[-1].stop = seg.stop
+                merged[-1].reason = seg.reason
                 continue
-            merged.append(list(seg))
+            merged.append(replace(seg))
         for win_start, win_end in sorted(unavailable.get(key, [])):
             nxt = []
             for seg in merged:
-                if win_end < seg[0] or win_start >= seg[1]:
+                if win_end < seg.start or win_start >= seg.stop:
                     nxt.append(seg)
                     continue
-                if win_start > seg[0]:
-                    nxt.append([seg[0], win_start, *seg[2:6], "ABSENC"])
-                if win_end + 1 < seg[1]:
-                    nxt.append([win_end + 1, seg[1], *seg[2:]])
+                if win_start > seg.start:
+                    nxt.append(replace(seg, stop=win_start, reason="ABSENC"))
+                if win_end + 1 < seg.stop:
+                    nxt.append(replace(seg, start=win_end + 1))
             merged = nxt
-        out.extend(s for s in merged if s[1] > s[0] and s[1] > c.h0)
+        out.extend(s for s in merged if s.stop > s.start and s.stop > c.h0)
     return out
 
 
@@ -105,21 +126,21 @@ class Rota:
         self.holding: dict[int, set[int]] = {}  # groups held
         self.area_cap = dict.fromkeys(areas, 0.0)
 
-    def add(self, seg: list) -> None:
-        key, area = seg[2], seg[3]
+    def add(self, seg: Segment) -> None:
+        key, area = seg.key, seg.area
         if key in self.area_of:  # already in a pool (overlapping spans): keep the first
             return
         self.pool[area].add(key)
         self.area_of[key] = area
-        self.cap[key], self.team[key] = seg[5], seg[4]
+        self.cap[key], self.team[key] = seg.cap, seg.team
         self.load.setdefault(key, 0)
         self.holding.setdefault(key, set())
-        self.area_cap[area] += seg[5]
+        self.area_cap[area] += seg.cap
 
-    def holds(self, seg: list) -> bool:
+    def holds(self, seg: Segment) -> bool:
         """Whether the worker of ``seg`` is on the rota for its area and team."""
-        key = seg[2]
-        return self.area_of.get(key) == seg[3] and self.team.get(key) == seg[4]
+        key = seg.key
+        return self.area_of.get(key) == seg.area and self.team.get(key) == seg.team
 
     def remove(self, key: int) -> None:
         area = self.area_of.pop(key)
@@ -153,7 +174,7 @@ class Oversight:
     def __init__(self, c: Council):
         self.c = c
         h0, h1 = c.h0, c.h1
-        spans: list[tuple[int, int, int, str, str, str]] = []  # start, stop, key, area, team, role
+        spans: list[Span] = []
         for s in c.spells:
             if s.grade in ("TM", "IRO"):
                 spans.append((s.start, s.end, s.person.key, s.team.area, s.team.code,
@@ -163,9 +184,9 @@ class Oversight:
                 spans.append((a.start, a.end, a.person.key, a.team.area, a.team.code, "TM"))
             elif a.role == 6 and a.team.area == "Quality Assurance":
                 spans.append((a.start, a.end, a.person.key, a.team.area, a.team.code, "IRO"))
-        self.starts: dict[int, list] = {}
-        self.stops: dict[int, list] = {}
-        self.active: dict[tuple[str, str], list] = {}
+        self.starts: dict[int, list[Span]] = {}
+        self.stops: dict[int, list[Span]] = {}
+        self.active: dict[tuple[str, str], list[Span]] = {}
         for o in sorted(spans):
             if o[1] <= h0:
                 continue
@@ -187,7 +208,7 @@ class Oversight:
         for o in self.stops.pop(day, []):
             self.active[self._key(o[5], o[3])].remove(o)
 
-    def pick(self, role: str, area: str):
+    def pick(self, role: str, area: str) -> Span | None:
         """One ("TM" or "IRO") in post for ``area``: (start, stop, key, area, team, role), or None."""
         found = self.active.get(self._key(role, area))
         return self.c.pick(found) if found else None

@@ -15,9 +15,12 @@ worker change reasons) and the caseloads of ``ssd_professionals``; ``cms`` write
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from workforce.sample.caseholders import Bag, Oversight, Rota, case_segments
+from workforce.sample.absence import Absence
+from workforce.sample.caseholders import Bag, Oversight, Rota, Segment, case_segments
 from workforce.sample.days import OPEN, month_end, month_of
 from workforce.sample.reference import AREAS, CASES_PER_CAPACITY, PHASES
 from workforce.sample.state import Council
@@ -27,10 +30,31 @@ UNMATCHED_TEAMS = {"student": "STU", "locum": None, "support": "EDT"}  # None: a
 CHANGE_RATE = 0.2 / 365  # changes of worker a day per open case, besides moves and leavers
 
 
+@dataclass
+class CmsOnly:
+    """A professional the CMS knows whom HR and the agencies do not (``kind``: see ``UNMATCHED``).
+
+    ``prof_id`` is their CMS id, given by ``cms.professional_ids``."""
+
+    key: int
+    kind: str
+    team: str
+    start: int
+    prof_id: str = ""
+
+
+@dataclass
+class CaseHistory:
+    """Every involvement of the history (``Involvements.arrays``) and the CMS-only professionals."""
+
+    involvements: dict[str, np.ndarray]
+    unmatched: list[CmsOnly]
+
+
 class Involvements:
     """The rows of ``ssd_involvements`` as they are written: one per child and professional."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.prof: list[int] = []
         self.role: list[str] = []
         self.team: list[str] = []
@@ -217,14 +241,14 @@ class Caseload:
                 if self.worker[g] < 0:
                     break
 
-    def hand_over(self, seg: list, day: int) -> None:
+    def hand_over(self, seg: Segment, day: int) -> None:
         """A case holder's span stops: their cases go to others, with the span's reason."""
-        key = seg[2]
+        key = seg.key
         if not self.rota.holds(seg):
             return
         self.rota.remove(key)
         for g in sorted(self.rota.holding[key]):
-            self.release(g, day, seg[6])
+            self.release(g, day, seg.reason)
             self.allocate(g, day, exclude=key)
 
     def change_workers(self, day: int) -> None:
@@ -256,32 +280,33 @@ class Caseload:
                 self.allocate(g, day)
 
 
-def simulate_cases(c: Council, absences: list[list]) -> dict:
+def simulate_cases(c: Council, absences: list[Absence]) -> CaseHistory:
     """Every involvement of the history, as arrays, and the CMS-only professionals ("unmatched")."""
     h0, h1 = c.h0, c.h1
     segments = case_segments(c, absences)
     n_people = len(c.people)
     # professionals in the CMS who match no HR or agency record
-    unmatched = []
+    unmatched: list[tuple[int, str]] = []  # (key, kind)
     for kind, n in UNMATCHED:
         for _ in range(n):
             key = n_people + len(unmatched)
             unmatched.append((key, kind))
-    locum_teams = {}
+    locum_teams: dict[int, str] = {}
     for key, kind in unmatched:
         if kind == "student":
-            segments.append([h0 + c.randint(0, 60), OPEN, key, "Assessment", "STU", 0.18, "LEFTRL"])
+            segments.append(Segment(h0 + c.randint(0, 60), OPEN, key, "Assessment", "STU", 0.18,
+                                    "LEFTRL"))
         elif kind == "locum":
             team = c.pick(c.teams_in("Safeguarding"))
             locum_teams[key] = team.code
-            segments.append([h0 + c.randint(0, 200), OPEN, key, "Safeguarding", team.code, 0.25,
-                             "LEFTRL"])
-    starts: dict[int, list] = {}
-    stops: dict[int, list] = {}
+            segments.append(Segment(h0 + c.randint(0, 200), OPEN, key, "Safeguarding", team.code,
+                                    0.25, "LEFTRL"))
+    starts: dict[int, list[Segment]] = {}
+    stops: dict[int, list[Segment]] = {}
     for seg in segments:
-        starts.setdefault(max(seg[0], h0), []).append(seg)
-        if seg[1] <= h1:
-            stops.setdefault(seg[1], []).append(seg)
+        starts.setdefault(max(seg.start, h0), []).append(seg)
+        if seg.stop <= h1:
+            stops.setdefault(seg.stop, []).append(seg)
 
     oversight = Oversight(c)
     rota = Rota(c, [a for a in AREAS if AREAS[a][2]])
@@ -302,6 +327,5 @@ def simulate_cases(c: Council, absences: list[list]) -> dict:
         book.refer(day)
         book.allocate_waiting(day)
 
-    extra = [{"key": key, "kind": kind, "team": UNMATCHED_TEAMS[kind] or locum_teams.get(key), "start": h0}
-             for key, kind in unmatched]
-    return {**book.rows.arrays(), "unmatched": extra}
+    extra = [CmsOnly(key, kind, UNMATCHED_TEAMS[kind] or locum_teams[key], h0) for key, kind in unmatched]
+    return CaseHistory(book.rows.arrays(), extra)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from workforce.sample.cases import CmsOnly
 from workforce.sample.days import OPEN
 from workforce.sample.reference import AREAS, FIRST_NAMES, LAST_NAMES
 from workforce.sample.state import Assign, Council, Spell, Team
@@ -19,11 +20,17 @@ from workforce.spec import contract
 
 INVOLVEMENT_COLUMNS = ("prof", "role", "team", "start", "end", "reason", "child", "ref")
 
+# (id, name, parent id, parent name) of a unit of the CMS's department tree
+Department = tuple[str, str, str | None, str | None]
+# A professional's engagement as the CMS shows it: (start, end, team code, fte, job title,
+# HR employee id or None, "Y" for an agency worker else "N")
+Engagement = tuple[int, int, str, float, str, str | None, str]
 
-def departments(teams: list[Team]) -> list[tuple[str, str, str | None, str | None]]:
-    """(id, name, parent id, parent name) of each unit, sorted by id."""
+
+def departments(teams: list[Team]) -> list[Department]:
+    """Each unit, sorted by id."""
     area_ids = {a: f"SA{i}" for i, a in enumerate(AREAS, 1)}
-    dept = [("CSC", "Children's Social Care", None, None)]
+    dept: list[Department] = [("CSC", "Children's Social Care", None, None)]
     dept += [(area_ids[a], a, "CSC", "Children's Social Care") for a in AREAS]
     dept += [(t.code, t.name, area_ids[t.area], t.area) for t in teams]
     dept += [("EDT", "Emergency Duty Team", area_ids["Front Door"], "Front Door"),
@@ -43,7 +50,7 @@ def ssd_department_table(teams: list[Team]) -> Table:
     })
 
 
-def professional_ids(c: Council, unmatched: list[dict]) -> dict[int, str]:
+def professional_ids(c: Council, unmatched: list[CmsOnly]) -> dict[int, str]:
     """The CMS's id of everyone who ever worked (and of the CMS-only professionals), by key."""
     prof_ids: dict[int, str] = {}
     for p in c.people:
@@ -51,12 +58,12 @@ def professional_ids(c: Council, unmatched: list[dict]) -> dict[int, str]:
             p.prof_id = c.unique("P", 5)
             prof_ids[p.key] = p.prof_id
     for extra in unmatched:
-        extra["prof_id"] = c.unique("P", 5)
-        prof_ids[extra["key"]] = extra["prof_id"]
+        extra.prof_id = c.unique("P", 5)
+        prof_ids[extra.key] = extra.prof_id
     return prof_ids
 
 
-def involvements(cases: dict, last_day: int) -> dict[str, np.ndarray]:
+def involvements(cases: dict[str, np.ndarray], last_day: int) -> dict[str, np.ndarray]:
     """The involvements that start by ``last_day``, in order of start (stable)."""
     keep = cases["start"] <= last_day
     order_idx = np.argsort(cases["start"][keep], kind="stable")
@@ -88,9 +95,9 @@ class Professionals:
 
     name = "ssd_professionals"
 
-    def __init__(self, c: Council, spells: list[Spell], assigns: list[Assign], unmatched: list[dict],
+    def __init__(self, c: Council, spells: list[Spell], assigns: list[Assign], unmatched: list[CmsOnly],
                  inv: dict[str, np.ndarray]):
-        engagements: dict[int, list[tuple]] = {}
+        engagements: dict[int, list[Engagement]] = {}
         for s in spells:
             engagements.setdefault(s.person.key, []).append(
                 (s.start, s.end, s.team.code, s.fte, s.title, s.emp_id, "N"))
@@ -98,7 +105,7 @@ class Professionals:
             engagements.setdefault(a.person.key, []).append(
                 (a.start, a.end, a.team.code, a.fte, "Agency " + ("Team Manager" if a.role == 3 else
                  "Independent Reviewing Officer" if a.role == 6 else "Social Worker"), None, "Y"))
-        profs = []
+        profs: list[tuple[str, str, str | None, list[Engagement], int]] = []  # id, name, SWE, engagements, key
         for p in c.people:
             if p.key not in engagements:
                 continue
@@ -109,16 +116,17 @@ class Professionals:
                 swe = f"{swe[:2]} {swe[2:]}"
             profs.append((p.prof_id, f"{p.first} {p.last}", swe, sorted(engagements[p.key]), p.key))
         for extra in unmatched:
-            kind = extra["kind"]
+            kind = extra.kind
             first, last = c.pick(FIRST_NAMES), c.pick(LAST_NAMES)
+            extra_swe: str | None
             if kind == "student":
-                title, swe = "Student Social Worker", None
+                title, extra_swe = "Student Social Worker", None
             elif kind == "locum":
-                title, swe = "Social Worker (other authority)", c.unique("SW", 6)
+                title, extra_swe = "Social Worker (other authority)", c.unique("SW", 6)
             else:
-                title, swe = "Family Support Worker", None
-            profs.append((extra["prof_id"], f"{first} {last}", swe,
-                          [(extra["start"], OPEN, extra["team"], 1.0, title, None, "N")], extra["key"]))
+                title, extra_swe = "Family Support Worker", None
+            profs.append((extra.prof_id, f"{first} {last}", extra_swe,
+                          [(extra.start, OPEN, extra.team, 1.0, title, None, "N")], extra.key))
         profs.sort(key=lambda r: r[0])
         prof_index = {r[4]: i for i, r in enumerate(profs)}
         self.profs = profs

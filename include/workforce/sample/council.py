@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple, TypedDict
 
 import numpy as np
 
@@ -28,6 +29,8 @@ from workforce.sample import (
     starters,
     writer,
 )
+from workforce.sample.absence import Absence
+from workforce.sample.cases import CaseHistory
 from workforce.sample.config import SampleConfig, validate
 from workforce.sample.days import iso, month_end, month_start
 from workforce.sample.state import Council
@@ -35,6 +38,26 @@ from workforce.spec import contract
 
 LEAVER_RATE = 0.155  # leavers a year per person in post (DfE turnover for a typical county)
 MOVE_RATE = 0.075  # internal moves a year per person in post
+
+
+class History(NamedTuple):
+    """What ``simulate`` adds to the council's state: the absences and the cases' involvements."""
+
+    absences: list[Absence]
+    cases: CaseHistory
+
+
+class SampleSummary(TypedDict):
+    """What ``generate_sample`` wrote: ``files`` and ``rows`` give the rows of each file written
+    (by path relative to the landing folder) and of each export's last extract (by export name)."""
+
+    landing_dir: str
+    marker: str
+    note: str
+    extract_dates: list[str]
+    exports: list[str]
+    files: dict[str, int]
+    rows: dict[str, int]
 
 
 def run_months(c: Council) -> None:
@@ -84,7 +107,7 @@ def run_months(c: Council) -> None:
         agency.run_month(c, ms, me)
 
 
-def simulate(c: Council, progress: Callable[[str], None]) -> dict:
+def simulate(c: Council, progress: Callable[[str], None]) -> History:
     """The whole true history of ``c``; returns the absences and the cases' involvements."""
     progress("building teams and establishment")
     establishment.build_structure(c)
@@ -93,10 +116,10 @@ def simulate(c: Council, progress: Callable[[str], None]) -> dict:
     run_months(c)
     absences = absence.absences(c)
     progress("allocating children to workers")
-    return {"absences": absences, "cases": cases.simulate_cases(c, absences)}
+    return History(absences, cases.simulate_cases(c, absences))
 
 
-def build_tables(c: Council, sim: dict) -> dict[str, writer.Snapshots]:
+def build_tables(c: Council, sim: History) -> dict[str, writer.Snapshots]:
     """One table per export (the optional ones too), by export name."""
     # spell and assignment ids in a stable order
     spells = sorted(c.spells, key=lambda s: (s.emp_id, s.start, s.person.key, s.post.pid if s.post else ""))
@@ -107,12 +130,12 @@ def build_tables(c: Council, sim: dict) -> dict[str, writer.Snapshots]:
         a.aid = f"AS{i:06d}"
     # payroll and timesheets from the first of the 24 months the first extract shows
     first_month = max(c.start_mi, c.end_mi - c.cfg.extracts + 1 - 23)
-    unmatched = sim["cases"]["unmatched"]
+    unmatched = sim.cases.unmatched
 
     tables: dict[str, writer.Snapshots] = {
         "hr_workers": careers.hr_workers_table(spells),
         "hr_establishment": establishment.hr_establishment_table(c.posts),
-        "hr_absences": absence.hr_absences_table(sim["absences"]),
+        "hr_absences": absence.hr_absences_table(sim.absences),
         "hr_teams": establishment.hr_teams_table(c.teams),
         "ssd_department": cms.ssd_department_table(c.teams),
     }
@@ -122,14 +145,14 @@ def build_tables(c: Council, sim: dict) -> dict[str, writer.Snapshots]:
     tables["agency_assignments"] = agency.agency_assignments_table(assigns)
     tables["agency_timesheets"] = agency.agency_timesheets_table(c, assigns, first_month)
     prof_ids = cms.professional_ids(c, unmatched)
-    inv = cms.involvements(sim["cases"], c.h1)
+    inv = cms.involvements(sim.cases.involvements, c.h1)
     tables["ssd_involvements"] = cms.ssd_involvements_table(inv, prof_ids)
     tables["ssd_professionals"] = cms.Professionals(c, spells, assigns, unmatched, inv)
     return tables
 
 
 def generate_sample(landing_dir: Path, config: SampleConfig = SampleConfig(),  # noqa: B008
-                    progress: Callable[[str], None] | None = None) -> dict:
+                    progress: Callable[[str], None] | None = None) -> SampleSummary:
     """Write a synthetic council's exports into ``landing_dir``; return a summary.
 
     Raises ``ValueError`` for an invalid config or a landing folder that is not empty and

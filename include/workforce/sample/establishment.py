@@ -13,7 +13,7 @@ import numpy as np
 
 from workforce.sample.days import OPEN, month_of, parse_day
 from workforce.sample.reference import AREAS, LOCALITIES
-from workforce.sample.state import Council, Post, Team
+from workforce.sample.state import BudgetRow, Council, Post, Team
 from workforce.sample.tables import Table, column, fmt_dec, int_array, int_code, iso_array
 
 
@@ -41,7 +41,7 @@ def build_structure(c: Council) -> None:
     # Establishment: sized so that, with the headcount held near la_workers, about a
     # fifth of the funded FTE is vacant (DfE's vacancy rate for a typical county).
     target_fte = cfg.la_workers * 1.18
-    first_teams = {}
+    first_teams: dict[str, Team] = {}
     for t in c.teams:
         first_teams.setdefault(t.area, t)
     mgmt: list[tuple[Team, int, str]] = []
@@ -80,7 +80,7 @@ def build_structure(c: Council) -> None:
             post.ap_cases = role == 4 and c.u() < 0.45
 
 
-def new_post(c: Council, team, role, grade, budget, since) -> Post:
+def new_post(c: Council, team: Team, role: int, grade: str, budget: float, since: int) -> Post:
     c.n_posts += 1
     post = Post(f"PST{c.n_posts:05d}", team, role, grade, budget, since)
     c.posts.append(post)
@@ -120,17 +120,17 @@ def change_establishment(c: Council, kind: str, ms: int, me: int) -> None:
         new_post(c, team, 5, "SW", 1.0, c.randint(ms, me))
         return
     vacant = [p for p in c.posts if not p.removed and not p.holders and p.agency is None
-              and p.role in (4, 5, 6) and p.since < ms and p.rows[-1][0] < ms]
+              and p.role in (4, 5, 6) and p.since < ms and p.rows[-1].effective_from < ms]
     if not vacant:
         return
     post = c.pick(vacant)
     if kind == "remove":
-        post.rows[-1][1] = day
+        post.rows[-1].effective_to = day
         post.removed = True
     else:
         new_budget = 1.0 if post.budget < 1 else c.pick((0.8, 0.6, 0.5))
-        post.rows[-1][1] = day
-        post.rows.append([day + 1, OPEN, new_budget])
+        post.rows[-1].effective_to = day
+        post.rows.append(BudgetRow(day + 1, OPEN, new_budget))
 
 
 def hr_teams_table(teams: list[Team]) -> Table:
@@ -144,14 +144,14 @@ def hr_teams_table(teams: list[Team]) -> Table:
 
 def hr_establishment_table(posts: list[Post]) -> Table:
     est = [(p, row) for p in sorted(posts, key=lambda p: p.pid) for row in p.rows]
-    est_from = int_array(r[0] for _, r in est)
-    est_to = int_array(r[1] for _, r in est)
+    est_from = int_array(r.effective_from for _, r in est)
+    est_to = int_array(r.effective_to for _, r in est)
     return Table("hr_establishment", {
         "post_id": column(p.pid for p, _ in est),
         "team_code": column(p.team.code for p, _ in est),
         "org_role": int_code(p.role for p, _ in est),
         "career_grade": column(p.grade for p, _ in est),
-        "budgeted_fte": column(fmt_dec(r[2]) for _, r in est),
+        "budgeted_fte": column(fmt_dec(r.budgeted_fte) for _, r in est),
         "effective_from": iso_array(est_from),
         "effective_to": iso_array(est_to),
     }, since=est_from, blanks=((est_to, ("effective_to",)),))

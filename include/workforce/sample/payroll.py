@@ -16,17 +16,27 @@ from workforce.sample.tables import Table, column, int_array
 from workforce.spec import contract
 
 
+class PayLine:
+    """The amount and hours (None: an element paid without hours) of one employee, month and element."""
+
+    __slots__ = ("amount", "hours")
+
+    def __init__(self) -> None:
+        self.amount = 0.0
+        self.hours: float | None = None
+
+
 def payroll_lines_table(c: Council, spells: list[Spell], first_month: int) -> Table:
     """Pay from ``first_month`` to the end of the history."""
     rng, h1, first_pm = c.rng, c.h1, first_month
     retention_paid: set[tuple[str, int]] = set()
-    pay: dict[tuple[str, int, str], list[float]] = {}
+    pay: dict[tuple[str, int, str], PayLine] = {}  # by (employee id, month, element)
 
     def add_pay(emp: str, pm: int, element: str, amount: float, hours: float | None) -> None:
-        cell = pay.setdefault((emp, pm, element), [0.0, None])
-        cell[0] += amount
+        line = pay.setdefault((emp, pm, element), PayLine())
+        line.amount += amount
         if hours is not None:
-            cell[1] = (cell[1] or 0.0) + hours
+            line.hours = (line.hours or 0.0) + hours
 
     for s in spells:
         last = min(s.end, h1)
@@ -57,24 +67,27 @@ def payroll_lines_table(c: Council, spells: list[Spell], first_month: int) -> Ta
         emp, pm, element = key
         if element != "BASIC":
             continue
-        basic = pay[key][0]
+        basic, basic_hours = pay[key].amount, pay[key].hours
+        if basic_hours is None:
+            raise ValueError(f"basic pay of {emp} in month {pm} has no hours")
         if rng.random() < 0.06:
             hours = float(rng.integers(2, 13))
-            add_pay(emp, pm, "OVERTIME", hours * basic / max(pay[key][1], 1.0) * 1.5, hours)
+            add_pay(emp, pm, "OVERTIME", hours * basic / max(basic_hours, 1.0) * 1.5, hours)
         if rng.random() < 0.006:
             add_pay(emp, pm, "OTHER", -float(rng.integers(50, 450)), None)  # a correction
     for key in sorted(pay):
         emp, pm, element = key
         if element == "BASIC":
-            supp = pay.get((emp, pm, "MARKET_SUPPLEMENT"), [0.0])[0]
-            add_pay(emp, pm, "EMPLOYER_ONCOST", 0.28 * (pay[key][0] + supp), None)
+            supplement = pay.get((emp, pm, "MARKET_SUPPLEMENT"))
+            supp = supplement.amount if supplement is not None else 0.0
+            add_pay(emp, pm, "EMPLOYER_ONCOST", 0.28 * (pay[key].amount + supp), None)
     order = {e: i for i, e in enumerate(contract.PAY_ELEMENTS)}
     lines = sorted(pay.items(), key=lambda kv: (kv[0][0], kv[0][1], order[kv[0][2]]))
     return Table("payroll_lines", {
         "employee_id": column(k[0] for k, _ in lines),
         "pay_period": column(period(k[1]) for k, _ in lines),
         "pay_element": column(k[2] for k, _ in lines),
-        "amount_gbp": column(f"{v[0]:.2f}" for _, v in lines),
-        "hours": column(None if v[1] is None else f"{v[1]:.2f}" for _, v in lines),
+        "amount_gbp": column(f"{v.amount:.2f}" for _, v in lines),
+        "hours": column(None if v.hours is None else f"{v.hours:.2f}" for _, v in lines),
     }, month=int_array(k[1] for k, _ in lines))
 

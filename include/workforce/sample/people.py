@@ -15,18 +15,19 @@ from workforce.sample.state import Council, Person
 
 def new_person(c: Council, grade: str, day: int, overseas: bool = False) -> Person:
     """Someone new, of an age to start at ``grade`` on ``day``."""
-    p = Person(len(c.people))
-    c.people.append(p)
-    p.swe = c.unique("SW", 6)
-    p.first, p.last = c.pick(FIRST_NAMES), c.pick(LAST_NAMES)
+    # the draws, in this order: SWE number, names, date of birth, gender, ethnicity, CMS typing
+    swe = c.unique("SW", 6)
+    first, last = c.pick(FIRST_NAMES), c.pick(LAST_NAMES)
     lo, hi = AGE_RANGE.get(grade, (24, 58))
     age = lo + (hi - lo) * float(c.rng.beta(1.6, 2.4))
-    p.dob = int(day - age * 365.25 - c.randint(0, 364))
-    p.gender = c.ch["gender"](c.u())
-    p.overseas = overseas
-    p.eth = c.ch["eth_os" if overseas else "eth"](c.u())
+    dob = int(day - age * 365.25 - c.randint(0, 364))
+    gender = c.ch["gender"](c.u())
+    eth = (c.ch["eth_os"] if overseas else c.ch["eth"])(c.u())
     s = c.u()
-    p.swe_style = 1 if s < 0.06 else 2 if s < 0.11 else 0  # CMS: lower-case / spaced
+    swe_style = 1 if s < 0.06 else 2 if s < 0.11 else 0  # CMS: lower-case / spaced
+    p = Person(len(c.people), swe=swe, first=first, last=last, dob=dob, gender=gender, eth=eth,
+               overseas=overseas, swe_style=swe_style)
+    c.people.append(p)
     return p
 
 

@@ -36,7 +36,7 @@ def populate(c: Council) -> None:
         main = pt_case[i] if i < len(pt_case) else None
         if main is None:
             main = c.pick([p for p in prac if p.role == 5 and not p.holders])
-            main.rows[-1][2] = 0.6
+            main.rows[-1].budgeted_fte = 0.6
         extra = establishment.new_post(c, c.pick(fost_teams), 6, "SW", 0.4, main.since)
         two_post.append((main, extra))
     taken = {id(m) for m, _ in two_post}
@@ -81,7 +81,8 @@ def populate(c: Council) -> None:
         initial("SW", None, team, 5, c.pick(CASUAL_FTE), "CASUAL")
     for post in c.posts:
         if post.holders:  # a post exists at least as long as its holder has held it
-            post.rows[0][0] = min(post.rows[0][0], min(s.start for s in post.holders))
+            post.rows[0].effective_from = min(post.rows[0].effective_from,
+                                              min(s.start for s in post.holders))
         else:
             post.vacant_since = h0 - c.randint(0, 400)
 
@@ -113,7 +114,6 @@ def hire(c: Council, ms: int, me: int, busy: set[int], mi: int) -> None:
     post = c.pick(sw_vacant if newly_qualified else vacant)
     progress = (mi - c.start_mi) / max(1, c.end_mi - c.start_mi)
     u = 1.0 if newly_qualified else c.u()
-    p: Person | None = None
     grade = post.grade
     overseas = False
     origin: int | None

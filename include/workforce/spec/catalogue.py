@@ -231,7 +231,7 @@ class Catalogue:
 # --- loading -------------------------------------------------------------------------------------
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # base chosen at run time
     """A YAML loader that remembers each mapping's line, for error messages."""
 
 

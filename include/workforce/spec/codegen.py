@@ -506,7 +506,7 @@ def outputs(root: Path, cat: Catalogue) -> dict[Path, str]:
     for t in cat:
         path = expectations / f"{t.suite}.json"
         existing = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-        meta = {
+        meta: dict[str, str | bool] = {  # the suite's meta, as JSON
             "data": t.name,
             "description": f"The published {t.name}, checked after disclosure control, before it is "
             "published (write, audit, publish).",
