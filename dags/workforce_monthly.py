@@ -30,8 +30,9 @@ import pendulum
 from airflow.sdk import Param, PokeReturnValue, dag, task
 
 log = logging.getLogger("airflow.task")
-#: How long the run waits for the month's exports before failing (hours).
-WAIT_FOR_EXPORTS_HOURS = float(os.environ.get("WORKFORCE_WAIT_FOR_EXPORTS_HOURS", "72"))
+#: How long the run waits for the month's exports before failing (hours), and how often it looks.
+WAIT_HOURS = float(os.environ.get("WORKFORCE_WAIT_FOR_EXPORTS_HOURS", "72"))
+POKE_SECONDS = float(os.environ.get("WORKFORCE_WAIT_FOR_EXPORTS_POKE_SECONDS", "1800"))
 
 
 def _on_failure(context) -> None:
@@ -82,7 +83,7 @@ def workforce_monthly():
         log.info("workforce_monthly: run %s reports month %s", context["dag_run"].run_id, month)
         return month.label  # the XCom is the YYYY-MM label
 
-    @task.sensor(poke_interval=30 * 60, timeout=WAIT_FOR_EXPORTS_HOURS * 3600, mode="reschedule")
+    @task.sensor(poke_interval=POKE_SECONDS, timeout=WAIT_HOURS * 3600, mode="reschedule", retries=0)
     def wait_for_exports(month: str) -> PokeReturnValue:
         from workforce.pipeline import exports_ready
 

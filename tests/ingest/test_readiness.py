@@ -66,3 +66,17 @@ def test_the_old_age_setting_is_refused_with_its_replacement(monkeypatch):
     monkeypatch.setenv("WORKFORCE_MAX_EXTRACT_AGE_DAYS", "45")
     with pytest.raises(ConfigError, match="no longer used.*WORKFORCE_EXTRACT_WINDOW_DAYS_BEFORE"):
         load_settings()
+
+
+def test_the_dags_sensor_says_which_exports_it_waits_for(small_settings, small_landing):
+    """``pipeline.exports_ready``, which the DAG's wait_for_exports sensor pokes."""
+    from workforce.pipeline import exports_ready
+
+    said: list[str] = []
+    october = exports_ready("2025-10", small_settings, said.append)
+    assert not october.ready
+    assert any("required export 'hr_workers' has no extract for the month ending 2025-10-31" in s for s in said)
+    assert all(s.startswith("waiting for exports: ") for s in said)
+    said.clear()
+    assert exports_ready("2025-09", small_settings, said.append).ready
+    assert said and said[-1].startswith("the exports for 2025-09 are in: ")

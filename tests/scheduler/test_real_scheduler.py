@@ -6,7 +6,9 @@ covers the three months of the small sample, all runs at once as a backfill star
 must succeed and report the month its conf or logical date asks for, and each month's published
 files must equal what ``workforce run --month M`` publishes alone, on a data dir of its own: CSVs
 byte for byte, Parquet row for row. The backfill reruns the API's month, so that month is checked
-twice (after the API run, and after the concurrent rerun).
+twice (after the API run, and after the concurrent rerun). Then the earliest month runs again,
+after the later ones, and must publish the same; and a month with no exports of its own waits,
+gives up at its sensor, and publishes nothing.
 
 Before anything runs, the landing's last HR extract records a correction late (one open spell's
 FTE, 1.0 -> 0.5, for the whole spell): the July and August figures computed from the September
@@ -25,7 +27,7 @@ import shutil
 import subprocess
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -40,13 +42,17 @@ API_MONTH = SMALL_MONTH
 #: The DAG runs at 06:00 on the 3rd for the previous month: 2025-08-03, -09-03, -10-03.
 BACKFILL_FROM, BACKFILL_TO = "2025-08-01", "2025-10-04"
 API_RUN_TIMEOUT = 300
+#: The month after the sample's last extract: no export has an extract of its own for it.
+NO_DATA_MONTH = "2025-10"
 BACKFILL_TIMEOUT = 480
 
 
 def workforce_env(data_dir: Path, landing: Path) -> dict[str, str]:
     """The pipeline's settings, the same for Airflow's tasks and the reference CLI runs."""
     return {"WORKFORCE_DATA_DIR": str(data_dir), "WORKFORCE_LANDING_DIR": str(landing),
-            "WORKFORCE_HISTORY_MONTHS": "36"}
+            "WORKFORCE_HISTORY_MONTHS": "36",
+            # A month with no exports of its own gives up after about 40 s here (72 h by default).
+            "WORKFORCE_WAIT_FOR_EXPORTS_HOURS": "0.011", "WORKFORCE_WAIT_FOR_EXPORTS_POKE_SECONDS": "10"}
 
 
 class ReferenceRuns(threading.Thread):
@@ -208,6 +214,22 @@ def test_api_run_and_backfill_publish_what_the_cli_publishes(tmp_path, small_lan
         assert sorted(months.values()) == sorted(MONTHS), months
         assert set(every_run) == {api_run, *runs}, f"unexpected runs: {sorted(every_run)}"
 
+        # An early month again, after the later ones; and a month whose exports never came.
+        t = time.monotonic()
+        now = datetime.now(UTC)
+        rerun = stack.trigger_run(DAG_ID, conf={"reporting_month": MONTHS[0]}, logical_date=now,
+                                  run_id=f"workforce-{MONTHS[0]}-rerun")
+        no_data = stack.trigger_run(DAG_ID, conf={"reporting_month": NO_DATA_MONTH},
+                                    logical_date=now + timedelta(seconds=1), run_id=f"workforce-{NO_DATA_MONTH}")
+        reruns = stack.wait_for_runs(DAG_ID, [rerun], timeout=API_RUN_TIMEOUT)
+        assert reruns[rerun]["state"] == "success", stack.diagnostics(DAG_ID, [rerun])
+        waited = stack.wait_for_runs(DAG_ID, [no_data], timeout=API_RUN_TIMEOUT, expect_failure=True)[no_data]
+        timings["rerun and no-data month"] = time.monotonic() - t
+        states = {ti["task_id"]: ti["state"] for ti in waited["task_instances"]}
+        assert waited["state"] == "failed" and states["wait_for_exports"] == "failed", states
+        assert all(states[t] in ("upstream_failed", None) for t in ("extract", "transform", "validate", "publish"))
+        assert not (data_dir / "published" / NO_DATA_MONTH).exists()
+
     t = time.monotonic()
     reference.join(timeout=900)
     timings["waited for reference runs"] = time.monotonic() - t
@@ -217,6 +239,9 @@ def test_api_run_and_backfill_publish_what_the_cli_publishes(tmp_path, small_lan
 
     problems = differences(api_published, reference.data_dir(API_MONTH) / "published" / API_MONTH)
     problems = [f"[API run {API_MONTH}] {p}" for p in problems]
+    early = MONTHS[0]
+    problems += [f"[rerun {early} after the later months] {p}" for p in
+                 differences(data_dir / "published" / early, reference.data_dir(early) / "published" / early)]
     for month in MONTHS:
         got = data_dir / "published" / month
         problems += [f"[backfill {month}] {p}"
