@@ -13,6 +13,9 @@ REST := slow or pipeline or lint
 FAST := not ($(REST))
 # pytest exits 5 when a selection holds no test (e.g. PYTEST_ARGS names a fast-only file).
 NONE_SELECTED_IS_OK := || [ $$? -eq 5 ]
+# The slow half runs on two workers (pytest-xdist), a test file to a worker so module fixtures are
+# built once; PARALLEL= runs it in one process.
+PARALLEL ?= -n 2 --dist loadfile
 
 .PHONY: install demo test test-fast lint typecheck generate generate-check lock clean postgres-server
 
@@ -44,7 +47,7 @@ demo: install
 test: install postgres-server
 	$(BIN)/mypy
 	$(PYTEST) -m "$(FAST)" $(PYTEST_ARGS) $(NONE_SELECTED_IS_OK)
-	$(PYTEST) -m "$(REST)" $(PYTEST_ARGS) $(NONE_SELECTED_IS_OK)
+	$(PYTEST) -m "$(REST)" $(PARALLEL) $(PYTEST_ARGS) $(NONE_SELECTED_IS_OK)
 
 # Pure unit tests only: no dbt, no pipeline step, no Airflow run, no linter (well under a minute).
 test-fast: install
