@@ -11,10 +11,10 @@ from workforce.locking import WarehouseLockTimeout, lock_path, publish_lock, war
 
 def test_a_second_step_waits_names_the_holder_and_gives_up_cleanly(small_settings):
     said: list[str] = []
-    with warehouse_lock(small_settings, "transform", "2026-09"):
-        with pytest.raises(WarehouseLockTimeout) as err:
-            with warehouse_lock(small_settings, "extract", "2026-10", say=said.append, timeout=0.3, poll=0.05):
-                pytest.fail("two holders at once")
+    first = warehouse_lock(small_settings, "transform", "2026-09")
+    second = warehouse_lock(small_settings, "extract", "2026-10", say=said.append, timeout=0.3, poll=0.05)
+    with first, pytest.raises(WarehouseLockTimeout) as err, second:
+        pytest.fail("two holders at once")
     message = str(err.value)
     assert "held by transform 2026-09" in message and "nothing was changed" in message
     assert said and "waiting for the warehouse" in said[0]
@@ -39,6 +39,6 @@ def test_the_waiting_step_runs_as_soon_as_the_holder_is_done(small_settings):
 
 
 def test_publishing_has_its_own_lock(small_settings):
-    with warehouse_lock(small_settings, "transform", "2026-09"):
-        with publish_lock(small_settings, "2026-08", timeout=0.3):
-            pass  # a month can publish while another month's transform holds the warehouse
+    # A month can publish while another month's transform holds the warehouse.
+    with warehouse_lock(small_settings, "transform", "2026-09"), publish_lock(small_settings, "2026-08", timeout=0.3):
+        assert True
