@@ -181,7 +181,7 @@ class ExtractReport:
         parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         quarantined = sum(f.rows_quarantined for f in self.files if f.status != "unchanged")
         extra = f"; {quarantined} row(s) quarantined" if quarantined else ""
-        return f"{len(self.files)} export files up to {self.month_end}: {parts or 'none'}{extra}"
+        return f"{len(self.files)} export files for the month ending {self.month_end}: {parts or 'none'}{extra}"
 
     def to_dict(self) -> dict:
         return {
