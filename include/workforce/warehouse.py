@@ -57,6 +57,7 @@ def connect(settings: Settings, *, read_only: bool = False):
             "temp_directory": str(tmp),
         },
     )
+    con.execute("SET enable_progress_bar = false")  # progress is the pipeline's to report, not a terminal bar
     try:
         yield con
     finally:

@@ -69,9 +69,11 @@ def test_bad_input_case(name, published_small, tmp_path):
     manifest_before = _query(settings, "select * exclude (loaded_at) from raw.load_manifest order by all")
     quarantine_before = _query(settings, "select count(*) from raw.quarantine")[0][0]
     placed = {}
+    removed = set()  # the sample's own extracts the case replaces: the warehouse must drop them (it mirrors landing)
     for export, file_name in case["files"].items():
         for old in (landing / export).glob(f"{export}_{MONTH_END}.*"):
             old.unlink()
+            removed.add(f"{export}/{old.name}")
         target = landing / export / f"{export}_{MONTH_END}{Path(file_name).suffix}"
         shutil.copyfile(CORPUS / file_name, target)
         placed[export] = f"{export}/{target.name}"
@@ -114,10 +116,12 @@ def test_bad_input_case(name, published_small, tmp_path):
                 assert all(HEX64.match(q[3]) for q in hits), hits
             elif "value" in case:
                 assert {q[3] for q in hits} == {case["value"]}, hits
-        # other files' rows are untouched
-        untouched = [r for r in manifest_before if r[0] not in placed.values()]
+        # other files' rows are untouched; a replaced file that is gone from the landing folder is gone here too
+        untouched = [r for r in manifest_before if r[0] not in placed.values() and r[0] not in removed]
         after = _query(settings, "select * exclude (loaded_at) from raw.load_manifest order by all")
         assert [r for r in after if r[0] not in placed.values()] == untouched
+        for gone in removed - set(placed.values()):
+            assert f"{gone} is no longer in the landing folder" in " ".join(report.warnings)
     # the extract step never touches the published files
     assert _published_prints(settings) == published_before
 

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 from workforce.config import DEMO_PSEUDONYMISATION_KEY
-from workforce.ingest.extract import ExtractError, extract, parse_dates
+from workforce.ingest.extract import ExtractError, extract
 from workforce.ingest.pseudonymise import PseudonymisationKeyError, Pseudonymiser, age_band, normalise_identifier
 
 MONTH_END = date(2025, 9, 30)
@@ -203,10 +203,3 @@ def test_pseudonyms_are_keyed_normalised_and_per_kind():
 )
 def test_age_band_at_extract_date(dob, band):
     assert age_band(dob, date(2025, 9, 30)) == band
-
-
-def test_dates_accept_iso_and_xlsx_midnight_only():
-    cells = ["2025-01-31", "2025-01-31 00:00:00", "31/01/2025", None, "2025-02-30"]
-    parsed = parse_dates(pd.Series(cells, dtype="string"))
-    assert parsed.dt.date.tolist()[:2] == [date(2025, 1, 31), date(2025, 1, 31)]
-    assert parsed.iloc[2:].isna().all()

@@ -25,8 +25,6 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
-
 from workforce.config import DEMO_PSEUDONYMISATION_KEY, SAMPLE_MARKER, Settings
 
 log = logging.getLogger(__name__)
@@ -126,16 +124,19 @@ def normalise_identifier(value: str) -> str:
 
 
 class Pseudonymiser:
-    """HMAC-SHA256 per identifier kind; 64 lower-case hex characters out."""
+    """HMAC-SHA256 per identifier kind; 64 lower-case hex characters out. Each distinct value is
+    hashed once per run (monthly extracts repeat most of them)."""
 
     def __init__(self, key: bytes):
         if not key:
             raise PseudonymisationKeyError("empty pseudonymisation key")
         self._cache: dict[tuple[str, str], str | None] = {}  # monthly extracts repeat most values
-        self._subkeys = {
+        subkeys = {
             kind: hmac.new(key, f"workforce-pseudonym-v1:{kind}".encode(), hashlib.sha256).digest()
             for kind in KINDS
         }
+        # one keyed HMAC state per kind, copied per value (the key schedule is done once)
+        self._macs = {kind: hmac.new(subkey, digestmod=hashlib.sha256) for kind, subkey in subkeys.items()}
 
     def __repr__(self) -> str:  # never show key material
         return "Pseudonymiser(<key hidden>)"
@@ -143,26 +144,28 @@ class Pseudonymiser:
     def pseudonym(self, kind: str, value: str | None) -> str | None:
         if value is None:
             return None
-        normalised = normalise_identifier(str(value))
-        if not normalised:
-            return None
+        cached = self._cache.get((kind, value), _MISSING)
+        if cached is not _MISSING:
+            return cached  # type: ignore[return-value]
         try:
-            subkey = self._subkeys[kind]
+            base = self._macs[kind]
         except KeyError:
             raise ValueError(f"unknown identifier kind {kind!r}; expected one of {KINDS}") from None
-        return hmac.new(subkey, normalised.encode(), hashlib.sha256).hexdigest()
+        normalised = normalise_identifier(str(value))
+        result = None
+        if normalised:
+            mac = base.copy()
+            mac.update(normalised.encode())
+            result = mac.hexdigest()
+        self._cache[(kind, value)] = result
+        return result
 
-    def series(self, kind: str, values: pd.Series) -> pd.Series:
-        """Pseudonymise a column, hashing each distinct value once."""
-        uniques: Iterable = values.dropna().unique()
-        cache = self._cache
-        mapping = {}
-        for v in uniques:
-            key = (kind, v)
-            if key not in cache:
-                cache[key] = self.pseudonym(kind, v)
-            mapping[v] = cache[key]
-        return values.map(mapping).astype("string")
+    def mapping(self, kind: str, values: Iterable[str]) -> list[str | None]:
+        """Pseudonyms of ``values`` (a column's distinct values), in order."""
+        return [self.pseudonym(kind, v) for v in values]
+
+
+_MISSING = object()
 
 
 AGE_BAND_EDGES = ((25, "Under 25"), (30, "25-29"), (40, "30-39"), (50, "40-49"), (55, "50-54"), (60, "55-59"))
@@ -170,7 +173,7 @@ AGE_BAND_EDGES = ((25, "Under 25"), (30, "25-29"), (40, "30-39"), (50, "40-49"),
 
 def age_band(date_of_birth: date | None, as_at: date) -> str | None:
     """CSWW-style age band at ``as_at``; the date of birth itself is never stored."""
-    if date_of_birth is None or pd.isna(date_of_birth):
+    if date_of_birth is None:
         return None
     age = as_at.year - date_of_birth.year - ((as_at.month, as_at.day) < (date_of_birth.month, date_of_birth.day))
     for upper, label in AGE_BAND_EDGES:
