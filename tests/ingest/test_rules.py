@@ -102,3 +102,10 @@ def test_control_characters_are_quarantined_and_keys_checked_in_sql():
     assert (1, "team_name", "control_character", "A\x00B") in found
     assert [(r[0], r[2], r[3]) for r in found if r[2] == "duplicate_key"] == [(2, "duplicate_key", "T2"),
                                                                                (3, "duplicate_key", "T2")]
+
+
+def test_every_rule_is_documented_in_the_export_contract():
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "spec" / "export-contract.md").read_text(encoding="utf-8")
+    assert [rule for rule in RULES if f"`{rule}`" not in doc] == []

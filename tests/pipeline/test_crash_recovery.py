@@ -79,7 +79,8 @@ def _after_return(target, name):
 
 CRASHES = [
     # (stage, where, patch target, attribute, wrapper factory)
-    ("extract", "inside the load transaction, after 5 files", extract, "_write", lambda t, a: _after_calls(t, a, 6)),
+    ("extract", "inside the load transaction, after 5 files", extract, "_load_file",
+     lambda t, a: _after_calls(t, a, 6)),
     ("transform", "after dbt build ran, before its results were read", transform, "_read_run_results", _after_return),
     ("validate", "while writing the quality history", history, "write_history", lambda t, a: _after_calls(t, a, 1)),
     ("validate", "after staging, before the audit record", audit, "write_draft", lambda t, a: _after_calls(t, a, 1)),

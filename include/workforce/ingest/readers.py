@@ -178,14 +178,17 @@ def _load_csv_duckdb(con, lf: LandingFile, header: Header, columns: Sequence[str
     width = len(header.names)
     positions = {name: i for i, name in enumerate(header.names)}
     spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
-    keep = " OR ".join(f"{clean(f'c{i}')} IS NOT NULL" for i in range(width)) or "false"
-    selected = "".join(f", {clean(f'c{positions[c]}')} AS {ident(c)}" for c in columns)
+    selected = "".join(f"{clean(f'c{positions[c]}')} AS {ident(c)}, " for c in columns)
+    kept = {positions[c] for c in columns}  # a row is kept when any cell is non-blank (DuckDB lets the
+    keep = " OR ".join(  # flag reuse the cleaned columns' aliases)
+        [f"{ident(c)} IS NOT NULL" for c in columns]
+        + [f"{clean(f'c{i}')} IS NOT NULL" for i in range(width) if i not in kept]) or "false"
     con.execute("DROP TABLE IF EXISTS _rejects")
     con.execute("DROP TABLE IF EXISTS _rejects_scan")
     try:
         # the table's rowid is the file's row order (DuckDB preserves insertion order)
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _in_t AS SELECT {keep} AS _keep{selected}
+            f"""CREATE OR REPLACE TEMP TABLE _in_t AS SELECT {selected}{keep} AS _keep
                 FROM read_csv({sql_literal(str(lf.path))},
                 header = false, skip = 1, auto_detect = false, all_varchar = true, delim = ',', quote = '"',
                 escape = '"', strict_mode = true, columns = {{{spec}}}, store_rejects = true,
