@@ -33,7 +33,9 @@ from workforce.spec.contract import EXPORTS_BY_NAME, ExportSpec
 FILE_NAME = re.compile(r"^(?P<export>[a-z_]+)_(?P<date>\d{4}-\d{2}-\d{2})\.(?P<ext>csv|xlsx)$", re.IGNORECASE)
 _BLOCK = 1 << 20
 _BOM = b"\xef\xbb\xbf"
-_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Every byte but the control characters no cell may hold (tab, LF and CR are allowed): deleting these
+#: from a block leaves only the forbidden ones (``bytes.translate`` runs at memory speed).
+_NOT_CONTROL = bytes(b for b in range(256) if not (b <= 0x08 or b in (0x0B, 0x0C) or 0x0E <= b <= 0x1F or b == 0x7F))
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,7 @@ def scan(path: Path, *, text: bool) -> Scan:
                 head = block
             digest.update(block)
             newlines += block.count(b"\n")
-            control = control or _CONTROL.search(block) is not None
+            control = control or bool(block.translate(None, _NOT_CONTROL))
             if decoder is not None and error is None:
                 try:
                     decoder.decode(block)

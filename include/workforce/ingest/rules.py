@@ -163,17 +163,30 @@ def type_cells(con: duckdb.DuckDBPyConnection, spec: ExportSpec, present: set[st
     con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {', '.join(selects)} FROM _in i {' '.join(joins)}")
     for n, col in enumerate(spec.raw_columns):
         if col.pseudonym and col.name in present:
-            con.unregister(f"_p{n}")
+            con.execute(f"DROP VIEW _p{n}")
+
+
+PSEUDONYMS = "_pseudonyms"
 
 
 def _register_pseudonyms(con, alias: str, col: ColumnSpec, pseudonymiser: Pseudonymiser) -> None:
+    """Pseudonyms for the column's distinct values not seen earlier in the run, added to the run's
+    temp table ``_pseudonyms`` (monthly extracts repeat most values: each is hashed once)."""
     import pyarrow as pa
 
     assert col.pseudonym is not None
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {PSEUDONYMS} (kind VARCHAR, v VARCHAR, k VARCHAR)")
     values = [r[0] for r in con.execute(
-        f"SELECT DISTINCT {ident(col.name)} FROM _in WHERE {ident(col.name)} IS NOT NULL").fetchall()]
-    keys = pseudonymiser.mapping(col.pseudonym, values)
-    con.register(alias, pa.table({"v": pa.array(values, pa.string()), "k": pa.array(keys, pa.string())}))
+        f"SELECT DISTINCT {ident(col.name)} FROM _in WHERE {ident(col.name)} IS NOT NULL AND {ident(col.name)} "
+        f"NOT IN (SELECT v FROM {PSEUDONYMS} WHERE kind = ?)", [col.pseudonym]).fetchall()]
+    if values:
+        keys = pseudonymiser.mapping(col.pseudonym, values)
+        con.register("_new_pseudonyms", pa.table({"v": pa.array(values, pa.string()),
+                                                  "k": pa.array(keys, pa.string())}))
+        con.execute(f"INSERT INTO {PSEUDONYMS} SELECT ?, v, k FROM _new_pseudonyms", [col.pseudonym])
+        con.unregister("_new_pseudonyms")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {alias} AS SELECT v, k FROM {PSEUDONYMS} WHERE kind = "
+                f"{sql_literal(col.pseudonym)}")
 
 
 def _shown(col: ColumnSpec, text: str) -> str:
