@@ -1,7 +1,8 @@
 # Two commands for a new machine (see README):
 #   make demo   installs everything, generates sample exports and runs the monthly DAG in Airflow
 #   make test   installs everything and runs the test suite (fast unit tests first, then the rest)
-# For contributors (see CONTRIBUTING.md): test-fast, lint, typecheck, generate, generate-check, lock.
+# For contributors (see CONTRIBUTING.md): test-fast, lint, typecheck, generate, generate-check, lock,
+# bench (the benchmark: docs/performance.md).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -17,7 +18,7 @@ NONE_SELECTED_IS_OK := || [ $$? -eq 5 ]
 # built once; PARALLEL= runs it in one process.
 PARALLEL ?= -n 2 --dist loadfile
 
-.PHONY: install demo test test-fast lint typecheck generate generate-check lock clean postgres-server
+.PHONY: install demo test test-fast lint typecheck generate generate-check lock bench clean postgres-server
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +68,13 @@ generate: install
 
 generate-check: install
 	$(BIN)/python -m workforce.spec.codegen --check
+
+# The benchmark (scripts/benchmark.py, docs/performance.md): generates 1x, 4x and 16x councils and
+# prints per step seconds, MB/s and peak RSS, the whole run, a rerun, the DAG against the CLI and
+# issue 10's targets. Long (the 16x council alone takes many minutes); a shorter one:
+#   make bench BENCH_ARGS="--sizes 1 --dag-sizes 1"
+bench: install
+	$(BIN)/python scripts/benchmark.py $(BENCH_ARGS)
 
 # The lock pins the default install and the optional [cosmos] extra (scripts/cosmos_experiment/).
 lock: install
