@@ -8,7 +8,8 @@
 | WORKFORCE_PSEUDONYMISATION_KEY | unset | secret HMAC key; the demo key is used only for generated sample data |
 | WORKFORCE_CASELOAD_TARGET | ``15`` | cases per FTE (Dorset's 1:15) |
 | WORKFORCE_HISTORY_MONTHS | ``96`` | month-ends computed before and including the reporting month |
-| WORKFORCE_DUCKDB_MEMORY_LIMIT | ``4GB`` | DuckDB memory limit for the warehouse |
+| WORKFORCE_DUCKDB_MEMORY_LIMIT | ``4GB`` | DuckDB memory limit for the warehouse (dbt and the later steps) |
+| WORKFORCE_EXTRACT_MEMORY_LIMIT | ``1GB`` | DuckDB memory limit while extracting (it spills to ``$WORKFORCE_DATA_DIR/tmp``) |
 | WORKFORCE_DUCKDB_THREADS | ``2`` | dbt concurrency, pipeline DuckDB threads (dbt's DuckDB uses 1: reproducible sums) |
 | WORKFORCE_DBT_PROJECT_DIR | ``<repo>/dbt_project`` | dbt project (set in containers) |
 | WORKFORCE_EXPECTATIONS_DIR | ``<repo>/expectations`` | Great Expectations suites |
@@ -83,6 +84,7 @@ class Settings:
     caseload_target: int = 15
     history_months: int = 96
     duckdb_memory_limit: str = "4GB"
+    extract_memory_limit: str = "1GB"
     duckdb_threads: int = 2
     dbt_project_dir: Path = PROJECT_ROOT / "dbt_project"
     expectations_dir: Path = PROJECT_ROOT / "expectations"
@@ -169,6 +171,7 @@ def load_settings() -> Settings:
         caseload_target=target,
         history_months=history,
         duckdb_memory_limit=_env("WORKFORCE_DUCKDB_MEMORY_LIMIT", "4GB"),
+        extract_memory_limit=_env("WORKFORCE_EXTRACT_MEMORY_LIMIT", "1GB"),
         duckdb_threads=_env_int("WORKFORCE_DUCKDB_THREADS", 2),
         dbt_project_dir=_path("WORKFORCE_DBT_PROJECT_DIR", PROJECT_ROOT / "dbt_project"),
         expectations_dir=_path("WORKFORCE_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations"),

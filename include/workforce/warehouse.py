@@ -41,7 +41,7 @@ def raw_column_types(spec: ExportSpec) -> dict[str, str]:
 
 
 @contextmanager
-def connect(settings: Settings, *, read_only: bool = False):
+def connect(settings: Settings, *, read_only: bool = False, memory_limit: str | None = None):
     path: Path = settings.warehouse_path
     if read_only and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run the extract step first")
@@ -52,7 +52,7 @@ def connect(settings: Settings, *, read_only: bool = False):
         str(path),
         read_only=read_only,
         config={
-            "memory_limit": settings.duckdb_memory_limit,
+            "memory_limit": memory_limit or settings.duckdb_memory_limit,
             "threads": settings.duckdb_threads,
             "temp_directory": str(tmp),
         },

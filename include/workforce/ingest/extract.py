@@ -6,7 +6,7 @@ keyed pseudonyms, names are never read and dates of birth become age bands befor
 written. The work is set-based SQL in the warehouse's own engine: ``readers`` streams a file's
 cells into a temp table (DuckDB's CSV reader; openpyxl's streaming reader for XLSX), ``rules``
 types them and finds every row-level problem in SQL, and the good rows are inserted. Memory does
-not depend on file size (DuckDB spills under ``WORKFORCE_DUCKDB_MEMORY_LIMIT``).
+not depend on file size (DuckDB spills under ``WORKFORCE_EXTRACT_MEMORY_LIMIT``).
 
 Two kinds of problem (``docs/spec/export-contract.md``: "rows that break a rule are
 quarantined with the rule they broke; the rest load"):
@@ -182,7 +182,7 @@ def extract(
     pseudonymiser = Pseudonymiser(resolve_key(settings))
     files.sort(key=lambda lf: (lf.export.name not in _LOAD_FIRST, lf.source_file))
     loads: list[FileLoad] = []
-    with connect(settings) as con:
+    with connect(settings, memory_limit=settings.extract_memory_limit) as con:
         ensure_raw_schema(con)
         known = dict(con.execute(f"SELECT source_file, sha256 FROM {MANIFEST_TABLE}").fetchall())
         con.execute("BEGIN TRANSACTION")
