@@ -23,14 +23,17 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from workforce.config import Settings, load_settings
 from workforce.files import write_json
-from workforce.ingest.extract import ExtractError, ExtractReport, extract
 from workforce.locking import publish_lock, warehouse_lock
 from workforce.months import ReportingMonth
-from workforce.publish.publisher import PublishReport, publish
-from workforce.release.stage import ReleaseReport, release_month
+
+if TYPE_CHECKING:  # each step imports its own modules (pandas, DuckDB, GX ...) when it runs
+    from workforce.ingest.extract import ExtractReport
+    from workforce.publish.publisher import PublishReport
+    from workforce.release.stage import ReleaseReport
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,8 @@ def exports_ready(month: Month, settings: Settings | None = None, progress: Prog
 
 def step_extract(month: Month, settings: Settings | None = None, progress: Progress | None = None) -> ExtractReport:
     """Load the month's exports; the outcome (or the rejection) is kept in quality/<month>/extract_report.json."""
+    from workforce.ingest.extract import ExtractError, extract
+
     month = ReportingMonth.of(month)
     settings = settings or load_settings()
     out = settings.quality_dir / month.label / "extract_report.json"
@@ -102,6 +107,8 @@ def step_transform(month: Month, settings: Settings | None = None, progress: Pro
 
 def step_validate(month: Month, settings: Settings | None = None, progress: Progress | None = None) -> ReleaseReport:
     """The release stage (``release.stage``): protect, validate, record and stage the month's rows."""
+    from workforce.release.stage import release_month
+
     month = ReportingMonth.of(month)
     settings = settings or load_settings()
     with warehouse_lock(settings, "validate", month.label, say=progress):  # raw rows, history
@@ -110,6 +117,8 @@ def step_validate(month: Month, settings: Settings | None = None, progress: Prog
 
 def step_publish(month: Month, settings: Settings | None = None, progress: Progress | None = None) -> PublishReport:
     """Swap the staged rows into ``published/`` (``publish.publisher``); one publisher at a time."""
+    from workforce.publish.publisher import publish
+
     month = ReportingMonth.of(month)
     settings = settings or load_settings()
     with publish_lock(settings, month.label, say=progress):

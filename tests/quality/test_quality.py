@@ -440,7 +440,8 @@ def test_published_suite_covers_every_rate_and_status():
 def test_importing_the_quality_modules_does_not_import_gx_pandas_or_duckdb():
     code = (
         "import sys, workforce.quality.suites, workforce.quality.checks, workforce.quality.runner, "
-        "workforce.quality.results, workforce.quality.history, workforce.quality.data_docs; "
+        "workforce.quality.results, workforce.quality.history, workforce.quality.data_docs, "
+        "workforce.quality.reuse, workforce.quality.gx_speedups; "
         "heavy = {'great_expectations', 'pandas', 'duckdb'}; print(sorted(heavy & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -736,8 +737,11 @@ def test_results_to_rows_flattens_every_check():
         "success",
         "observed",
         "description",
+        "validated_at",
+        "reused_from_run",
     }
     assert {r["run_id"] for r in rows} == {"run-1"}
+    assert all(r["validated_at"] for r in rows) and not any(r["reused_from_run"] for r in rows)
     json.dumps(rows)  # storable as is
 
 

@@ -16,6 +16,7 @@ from conftest import SMALL_MONTH
 from workforce import frames, pipeline
 from workforce.months import ReportingMonth
 from workforce.publish.publisher import PublishError
+from workforce.quality import runner
 from workforce.release import stage
 from workforce.spec.catalogue import published_tables
 
@@ -90,6 +91,32 @@ def test_release_stages_typed_rows_and_publish_needs_no_warehouse(small_settings
     assert draft["month_end"] == "2025-09-30" and draft["reporting_month"] == SMALL_MONTH
     results = json.loads((report.results_dir / "validation_results.json").read_text(encoding="utf-8"))
     assert len(results) == report.checks and report.data_docs and report.data_docs.is_file()
+
+    # Validated again with nothing new: every suite's results are reused (same files, same rows),
+    # GX does not run, the results name the run that validated them, and the same rows are staged.
+    staged_before = {p: p.read_bytes() for p in report.staged}
+    docs_built = report.data_docs.stat().st_mtime_ns
+
+    def no_gx():
+        raise AssertionError("GX ran although nothing changed")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "_batch_definition", no_gx)
+        again = stage.release_month(month, small_settings, say)
+    rerun = json.loads((again.results_dir / "validation_results.json").read_text(encoding="utf-8"))
+    markers = ("run_id", "validated_at", "reused_from_run")
+    assert [{k: v for k, v in r.items() if k not in markers} for r in rerun] == [
+        {k: v for k, v in r.items() if k not in markers} for r in results
+    ]
+    reused = {r["reused_from_run"] for r in rerun if r["expectation"] != "quarantine_within_threshold"}
+    assert reused == {report.run_id} and again.run_id != report.run_id
+    assert {p: p.read_bytes() for p in again.staged} == staged_before
+    assert again.data_docs == report.data_docs and report.data_docs.stat().st_mtime_ns == docs_built
+    with duckdb.connect(str(small_settings.warehouse_path), read_only=True) as con:
+        recorded = con.execute("SELECT suite FROM quality.validation_reuse WHERE run_id = ? AND reused_from_run = ?",
+                               [again.run_id, report.run_id]).fetchall()
+    assert sorted(s for (s,) in recorded) == sorted({r["suite"] for r in rerun if r["reused_from_run"]})
+    assert len(recorded) >= len(published_tables())
 
     con = duckdb.connect(str(small_settings.warehouse_path), read_only=True)
     try:

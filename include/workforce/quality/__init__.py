@@ -7,8 +7,11 @@ Modules by job:
 - ``runner``: run a suite with GX over a dataframe, or over each raw export's latest extract;
 - ``results``: check outcomes, the gate (``raise_on_failure`` / ``QualityGateError``) and rows;
 - ``history``: the warehouse history tables of every run's outcomes;
-- ``data_docs``: the run's results as GX Data Docs (static HTML).
+- ``data_docs``: the run's results as GX Data Docs (static HTML);
+- ``reuse``: stored results, reused when a suite meets exactly the same data again;
+- ``gx_speedups``: GX without its per-keyword configuration rebuilds (same results, faster).
 
-Only ``runner`` and ``data_docs`` import Great Expectations, inside the functions that run it:
-importing any module here (and so the pipeline and the Airflow DAG) stays cheap.
+Great Expectations is imported only inside the functions that run it: importing any module
+here (and so the pipeline and the Airflow DAG) stays cheap, and a run whose every result is
+reused never imports it.
 """

@@ -31,6 +31,8 @@ class CheckResult:
     success: bool
     observed: str
     description: str
+    validated_at: str | None = None  # when the check was evaluated (UTC, ISO 8601)
+    reused_from_run: str | None = None  # the earlier run whose outcome this is (``reuse``), if reused
 
 
 @dataclass
@@ -40,7 +42,9 @@ class SuiteResult:
     success: bool  # no critical check failed
     results: list[CheckResult] = field(default_factory=list)
     skipped: bool = False  # an optional export with no extract: nothing was validated
-    gx_result: Any = field(default=None, repr=False, compare=False)  # GX's own result, for Data Docs
+    gx_result: Any = field(default=None, repr=False, compare=False)  # GX's own result (or its JSON), for Data Docs
+    reuse_key: str | None = None  # the key its results are stored under (``reuse``), if any
+    reused_from_run: str | None = None  # the run that validated it, when its results were reused
 
     def failures(self, severity: str = CRITICAL) -> list[CheckResult]:
         return [r for r in self.results if not r.success and r.severity == severity]
@@ -82,7 +86,11 @@ def raise_on_failure(results: list[SuiteResult]) -> None:
 
 
 def results_to_rows(results: list[SuiteResult], run_id: str) -> list[dict]:
-    """One flat row per check, for the quality history table."""
+    """One flat row per check, for the quality history table.
+
+    ``validated_at`` is when the check was evaluated; ``reused_from_run`` names the earlier run
+    whose outcome was reused for the same suite over the same data (``reuse``), else null.
+    """
     return [
         {
             "run_id": run_id,
@@ -94,11 +102,12 @@ def results_to_rows(results: list[SuiteResult], run_id: str) -> list[dict]:
             "success": check.success,
             "observed": check.observed,
             "description": check.description,
+            "validated_at": check.validated_at,
+            "reused_from_run": check.reused_from_run,
         }
         for suite in results
         for check in suite.results
     ]
-
 
 
 def dbt_results_rows(run_results_path: Path) -> list[dict]:

@@ -2,7 +2,13 @@
 
 GX Core 1.x runs on pandas: GX's SQL datasource fails against DuckDB (GX issue 11579), so raw
 tables are read with a read-only DuckDB connection into pandas and validated as a dataframe
-asset. One ephemeral GX context is created on first use and reused.
+asset. One ephemeral GX context is created on first use and reused, with GX's per-keyword
+configuration rebuilds cut out (``gx_speedups``).
+
+Given a ``reuse.ResultStore``, a suite already run over exactly the same data (same files, same
+suite, same code and libraries) is not run again: its stored results are reused and marked so
+(``reuse``). Raw extracts are recognised by their files' SHA-256 in ``raw.load_manifest``, so a
+reused extract is not even read; frames by a digest of their content.
 
 ``validate_raw_exports`` adds two checks of its own to each raw suite:
 ``extract_available`` (an optional export with no extract is skipped, a warning; a required one
@@ -12,7 +18,7 @@ extract may serve the month at all is decided once, before loading (``ingest.rea
 see ``results.raise_on_failure``.
 
 GX, pandas and DuckDB are imported inside the functions that use them: importing this module
-(and the pipeline) stays cheap.
+(and the pipeline) stays cheap, and a run whose every suite is reused never imports GX.
 """
 
 from __future__ import annotations
@@ -21,12 +27,14 @@ import copy
 import json
 import logging
 import math
+import re
 import time
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
+from workforce.quality import reuse
 from workforce.quality.checks import add_derived_columns
 from workforce.quality.results import CheckResult, SuiteResult
 from workforce.quality.suites import (
@@ -51,7 +59,9 @@ RAW_SCHEMA = "raw"
 
 #: How many failing values GX keeps per check (they end up in messages and history rows).
 _EXAMPLES = 5
-_RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": _EXAMPLES}
+#: BASIC has every field the messages read (counts, percentages, the first failing values,
+#: observed values); SUMMARY adds value counts and row indexes, which cost metrics per check.
+_RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": _EXAMPLES}
 
 _GX: dict[str, Any] = {}
 
@@ -73,6 +83,10 @@ def _batch_definition():
             InMemoryStoreBackendDefaults,
             ProgressBarsConfig,
         )
+
+        from workforce.quality import gx_speedups
+
+        gx_speedups.install()
 
         config = DataContextConfig(
             store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
@@ -148,7 +162,57 @@ def _short(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _observed(exp: dict, result: dict, success: bool) -> str:
+def _check_columns(exp: dict) -> set[str]:
+    kwargs = exp.get("kwargs") or {}
+    names = [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B"), *(kwargs.get("column_list") or [])]
+    return {n for n in names if isinstance(n, str)}
+
+
+#: Fraction digits NumPy prints for a datetime64 of each unit (``np.datetime_as_string``).
+_UNIT_DIGITS = {"s": 0, "ms": 3, "us": 6}
+
+
+def _gx_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The frame GX validates, with dates in nanoseconds; and each converted column's own unit.
+
+    DuckDB hands dates back as ``datetime64[us]``, which GX compares with a bound value by value
+    in Python (``expect_column_values_to_be_between``: about a second per 100,000 rows); it
+    compares nanosecond dates in one vectorised step, with the same outcome. Only the text of a
+    failing value differs (NumPy prints 9 fraction digits, not 6): ``_as_unit`` writes it back
+    in the column's own unit. A date outside 1677-2262 keeps its unit (and the slow path).
+    """
+    import pandas as pd
+
+    converted, units = {}, {}
+    for name, column in df.items():
+        # naive dates only: GX vectorises time zones already
+        if not pd.api.types.is_datetime64_dtype(column.dtype):
+            continue
+        unit = str(column.dtype)[len("datetime64["):-1]
+        if unit not in _UNIT_DIGITS:
+            continue
+        try:
+            converted[name] = column.astype("datetime64[ns]")
+        except (OverflowError, ValueError):  # out of range (OutOfBoundsDatetime is a ValueError)
+            continue
+        units[str(name)] = unit
+    if not converted:
+        return df, {}
+    frame = df.copy(deep=False)
+    for name, column in converted.items():
+        frame[name] = column
+    return frame, units
+
+
+def _as_unit(text: str, unit: str) -> str:
+    """A value's text as NumPy prints it in ``unit``, from its nanosecond text (trailing zeros)."""
+    digits = _UNIT_DIGITS[unit]
+    pattern = rf"(T\d\d:\d\d:\d\d)\.(\d{{{digits}}})0{{{9 - digits}}}(?!\d)"
+    return re.sub(pattern, (r"\1." + r"\2") if digits else r"\1", text)
+
+
+def _observed(exp: dict, result: dict, success: bool, units: dict[str, str] | None = None) -> str:
+    units = {c: units[c] for c in _check_columns(exp) if c in units} if units else {}
     if "unexpected_count" in result:
         count, total = result.get("unexpected_count") or 0, result.get("element_count") or 0
         text = f"{count} of {total} rows unexpected"
@@ -156,11 +220,11 @@ def _observed(exp: dict, result: dict, success: bool) -> str:
             pct = result.get("unexpected_percent")
             if pct is not None and not math.isnan(pct):
                 text += f" ({pct:.2f}%)"
-            examples = list(
-                dict.fromkeys(  # distinct, in order
-                    _short(e, 200) for e in result.get("partial_unexpected_list") or []
-                )
-            )
+            texts = [json.dumps(e, default=str) if not isinstance(e, str) else e
+                     for e in result.get("partial_unexpected_list") or []]
+            for unit in set(units.values()):  # dates GX saw in nanoseconds (``_gx_frame``)
+                texts = [_as_unit(t, unit) for t in texts]
+            examples = list(dict.fromkeys(_short(t, 200) for t in texts))  # distinct, in order
             if examples:
                 text += f"; e.g. {'; '.join(examples[:_EXAMPLES])}"
         return text
@@ -176,14 +240,34 @@ def _observed(exp: dict, result: dict, success: bool) -> str:
     return _short(result) if result else "no result"
 
 
-def validate_dataframe(df: pd.DataFrame, suite_name: str, expectations_dir: Path, data_name: str) -> SuiteResult:
-    """Run one suite against a frame and return every check's outcome (never raises on failure)."""
+def validate_dataframe(
+    df: pd.DataFrame,
+    suite_name: str,
+    expectations_dir: Path,
+    data_name: str,
+    store: reuse.ResultStore | None = None,
+    key: str | None = None,
+) -> SuiteResult:
+    """Run one suite against a frame and return every check's outcome (never raises on failure).
+
+    With a ``store``, the result is stored under ``key`` (by default the frame's content digest),
+    and a result already stored under it is reused instead of validating again. A caller that
+    passes ``key`` has looked it up already: the suite is run.
+    """
     started = time.perf_counter()
     suite = load_suite(expectations_dir, suite_name)
+    if store is not None and key is None:
+        key = store.key(suite, {"frame": reuse.frame_digest(df)})
+        reused = store.reuse(suite_name, key, data_name)
+        if reused is not None:
+            _log_suite(reused, time.perf_counter() - started, len(df))
+            return reused
     frame, errors = add_derived_columns(df, suite)
     gx_suite = _gx_suite(suite)
+    frame, units = _gx_frame(frame)
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     validation = batch.validate(gx_suite, result_format=_RESULT_FORMAT)
+    validated_at = reuse.now()
 
     by_index = {r.expectation_config.meta.get("_index"): r for r in validation.results}
     checks = []
@@ -198,7 +282,7 @@ def validate_dataframe(df: pd.DataFrame, suite_name: str, expectations_dir: Path
         else:
             error = _exception_message(gx_result.exception_info)
             success = bool(gx_result.success) and error is None
-            observed = f"error: {error}" if error else _observed(exp, gx_result.result or {}, success)
+            observed = f"error: {error}" if error else _observed(exp, gx_result.result or {}, success, units)
         checks.append(
             CheckResult(
                 suite=suite_name,
@@ -208,6 +292,7 @@ def validate_dataframe(df: pd.DataFrame, suite_name: str, expectations_dir: Path
                 success=success,
                 observed=observed,
                 description=meta["description"],
+                validated_at=validated_at,
             )
         )
     result = SuiteResult(
@@ -217,6 +302,8 @@ def validate_dataframe(df: pd.DataFrame, suite_name: str, expectations_dir: Path
         results=checks,
         gx_result=validation,
     )
+    if store is not None and key is not None:
+        store.hold(result, key, validated_at)
     _log_suite(result, time.perf_counter() - started, len(df))
     return result
 
@@ -226,7 +313,7 @@ def _log_suite(result: SuiteResult, seconds: float, rows: int | None) -> None:
     state = "SKIPPED" if result.skipped else "passed" if result.success else "FAILED"
     log.log(
         logging.INFO if result.success else logging.ERROR,
-        "quality %-40s %-7s %3d checks, %d critical failed, %d warnings; %s%s in %.2fs",
+        "quality %-40s %-7s %3d checks, %d critical failed, %d warnings; %s%s in %.2fs%s",
         result.suite,
         state,
         len(result.results),
@@ -235,6 +322,7 @@ def _log_suite(result: SuiteResult, seconds: float, rows: int | None) -> None:
         result.data_name,
         "" if rows is None else f" ({rows} rows)",
         seconds,
+        f" (results reused from run {result.reused_from_run})" if result.reused_from_run else "",
     )
 
 
@@ -249,6 +337,7 @@ def validate_raw_exports(
     expectations_dir: Path,
     quarantine_max_pct: float | None = None,
     serving: dict[str, str] | None = None,
+    store: reuse.ResultStore | None = None,
 ) -> list[SuiteResult]:
     """Validate, per export with a suite, the rows of the extract that served the month.
 
@@ -259,6 +348,10 @@ def validate_raw_exports(
     skipped (a warning); a required one is a critical failure. With ``quarantine_max_pct``,
     each suite also gets a critical ``quarantine_within_threshold`` check: the share of the
     extract's rows set aside at ingest (``raw.quarantine``) is at most that percentage.
+
+    With a ``store``, an extract whose files (``raw.load_manifest``) were validated before by
+    the same suite is not read again: the stored results are reused (the quarantine check is
+    always computed).
     """
     import duckdb
 
@@ -273,6 +366,7 @@ def validate_raw_exports(
                 [RAW_SCHEMA],
             ).fetchall()
         }
+        raw_columns = _raw_columns(con)
         for spec in EXPORTS:
             suite_name = raw_suite_name(spec.name)
             if suite_name not in suites:
@@ -293,10 +387,25 @@ def validate_raw_exports(
             if extract is None:
                 results.append(_missing_extract(spec, suite_name, table, month_end, spec.name in tables))
                 continue
-            df = con.execute(f'select * from {RAW_SCHEMA}."{spec.name}" where _extract_date = ?', [extract]).df()
-            files = df["_source_file"].dropna().unique().tolist() if "_source_file" in df else []
+            columns = raw_columns.get(spec.name, [])
+            files = []
+            if "_source_file" in {name for name, _ in columns}:
+                files = [row[0] for row in con.execute(
+                    f'select distinct _source_file from {RAW_SCHEMA}."{spec.name}" '
+                    "where _extract_date = ? and _source_file is not null", [extract]).fetchall()]
             data_name = f"{table} extract {extract:%Y-%m-%d} ({_source_label(files)})"
-            result = validate_dataframe(df, suite_name, expectations_dir, data_name)
+            result, key = None, None
+            if store is not None:
+                identity = _extract_identity(con, spec.name, extract, columns)
+                if identity is not None:
+                    started = time.perf_counter()
+                    key = store.key(load_suite(expectations_dir, suite_name), identity)
+                    result = store.reuse(suite_name, key, data_name)
+                    if result is not None:
+                        _log_suite(result, time.perf_counter() - started, identity["rows"])
+            if result is None:
+                df = con.execute(f'select * from {RAW_SCHEMA}."{spec.name}" where _extract_date = ?', [extract]).df()
+                result = validate_dataframe(df, suite_name, expectations_dir, data_name, store, key)
             if quarantine_max_pct is not None:
                 check = _quarantine_check(con, spec.name, suite_name, extract, quarantine_max_pct)
                 result.results.append(check)
@@ -305,6 +414,44 @@ def validate_raw_exports(
     finally:
         con.close()
     return results
+
+
+def _raw_columns(con) -> dict[str, list[tuple[str, str]]]:
+    """Each raw table's columns and types, in order (one catalogue query for all tables)."""
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in con.execute(
+        "select table_name, column_name, data_type from duckdb_columns() "
+        "where database_name = current_database() and schema_name = ? order by table_name, column_index",
+        [RAW_SCHEMA],
+    ).fetchall():
+        columns.setdefault(table, []).append((column, data_type))
+    return columns
+
+
+def _extract_identity(con, export_name: str, extract: date, columns: list[tuple[str, str]]) -> dict | None:
+    """What the rows of one extract are made from: its files as loaded (``raw.load_manifest``:
+    source file, SHA-256, load time, rows), and the rows as they are (count, a sum of row hashes:
+    milliseconds in DuckDB) with their table's columns. None when the manifest has no entry for
+    it (nothing to recognise it by: its frame's digest is used)."""
+    import duckdb
+
+    try:
+        cursor = con.execute(
+            "select * from raw.load_manifest where export_name = ? and extract_date = ? order by all",
+            [export_name, extract],
+        )
+    except duckdb.Error:
+        return None
+    names = [d[0] for d in cursor.description]
+    files = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    if not files:
+        return None
+    rows, digest = con.execute(  # the rows themselves, in case anything changed them in place
+        f'select count(*), sum(hash(t)::hugeint) from {RAW_SCHEMA}."{export_name}" t where _extract_date = ?',
+        [extract],
+    ).fetchone() or (0, None)
+    return {"table": f"{RAW_SCHEMA}.{export_name}", "extract": extract, "files": files, "rows": rows,
+            "rows_digest": str(digest), "columns": columns}
 
 
 def _missing_extract(spec, suite_name: str, table: str, month_end: date, table_exists: bool) -> SuiteResult:
@@ -317,6 +464,7 @@ def _missing_extract(spec, suite_name: str, table: str, month_end: date, table_e
         severity=severity,
         success=False,
         observed=f"no extract on or before {month_end:%Y-%m-%d}{where}",
+        validated_at=reuse.now(),
         description=(
             f"An extract of the {'required' if spec.required else 'optional'} export "
             f"{spec.name} dated on or before the reporting month end is in the warehouse."
@@ -364,10 +512,13 @@ def _quarantine_check(con, export_name: str, suite_name: str, extract: date, max
             "(WORKFORCE_QUARANTINE_MAX_PCT); more means the export is too broken to publish from. "
             "The rows, rules and values are in raw.quarantine."
         ),
+        validated_at=reuse.now(),
     )
 
 
-def validate_published(df: pd.DataFrame, expectations_dir: Path, data_name: str | None = None) -> SuiteResult:
+def validate_published(
+    df: pd.DataFrame, expectations_dir: Path, data_name: str | None = None, store: reuse.ResultStore | None = None
+) -> SuiteResult:
     """Validate the published ``scrutiny_workforce_monthly`` frame before it is published."""
     if data_name is None:
         data_name = f"published {PUBLISHED_TABLE}"
@@ -375,7 +526,7 @@ def validate_published(df: pd.DataFrame, expectations_dir: Path, data_name: str 
             months = df["month_end"].dropna()
             if len(months):
                 data_name += f" month_end {_fmt_date(months.min())}..{_fmt_date(months.max())}"
-    return validate_dataframe(df, PUBLISHED_SUITE, expectations_dir, data_name)
+    return validate_dataframe(df, PUBLISHED_SUITE, expectations_dir, data_name, store)
 
 
 def _fmt_date(value: Any) -> str:

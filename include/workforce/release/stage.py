@@ -19,11 +19,14 @@ Steps
     2. disclosure control (``release.disclosure``): small numbers are suppressed first, so what
        is validated is what is published;
     3. validate (``quality.runner``): each raw export's suite plus the quarantine threshold, and
-       each published table's suite;
+       each published table's suite; a suite already run over exactly the same data (same files,
+       same rows) reuses its stored results (``quality.reuse``, ``quality/reuse/``), and its
+       checks' rows say from which run and when;
     4. record every outcome before the gate decides: ``quality/<month>/validation_results.json``,
-       ``dbt_results.json``, GX Data Docs in ``data_docs/``, and history rows in the warehouse
-       (``quality.validation_history``, ``quality.dbt_test_results``; a short read-write
-       connection);
+       ``dbt_results.json``, GX Data Docs in ``data_docs/`` (kept as they are when every result
+       was reused and they show it already), the new results for reuse, and history rows in the
+       warehouse (``quality.validation_history``, ``quality.dbt_test_results``; a short
+       read-write connection);
     5. the gate (``quality.results.raise_on_failure``): a failed critical check raises
        ``QualityGateError`` and nothing is staged;
     6. stage: ``staged/<month>/<table>.parquet`` per published table, written with an explicit
@@ -50,7 +53,7 @@ from workforce.files import write_json
 from workforce.frames import TypedFrame, parquet_column_types, write_parquet
 from workforce.model.capture import Capture, check_serving_unchanged, load_capture
 from workforce.months import ReportingMonth
-from workforce.quality import history, results, runner, suites
+from workforce.quality import history, results, reuse, runner, suites
 from workforce.release import audit, disclosure
 from workforce.spec.catalogue import TABLE, published_tables
 
@@ -121,22 +124,29 @@ def _protect(tables: dict[str, TypedFrame], threshold: int) -> dict[str, TypedFr
 
 
 # 3. Validate -----------------------------------------------------------------------------------
+def result_store(settings: Settings, run_id: str) -> reuse.ResultStore:
+    """Where suites' results are kept for reuse (``quality/reuse/``)."""
+    return reuse.ResultStore(settings.quality_dir / reuse.REUSE_DIR, run_id)
+
+
 def _validate(
-    settings: Settings, month: ReportingMonth, capture: Capture, tables: dict[str, TypedFrame]
+    settings: Settings, month: ReportingMonth, capture: Capture, tables: dict[str, TypedFrame],
+    store: reuse.ResultStore | None = None,
 ) -> list[results.SuiteResult]:
     """The raw exports' suites (with the quarantine threshold), then each published table's suite."""
     outcome = runner.validate_raw_exports(
         settings.warehouse_path, month.end, settings.expectations_dir, settings.quarantine_max_pct,
         serving={export: entry["extract_date"] for export, entry in capture.serving.items()},
+        store=store,
     )
     known = set(suites.list_suites(settings.expectations_dir))
     for table in published_tables():
         frame = tables[table.name].frame
         if table.name == TABLE:
-            outcome.append(runner.validate_published(frame, settings.expectations_dir))
+            outcome.append(runner.validate_published(frame, settings.expectations_dir, store=store))
         elif table.suite in known:
             outcome.append(runner.validate_dataframe(
-                frame, table.suite, settings.expectations_dir, f"published {table.name} {month}"
+                frame, table.suite, settings.expectations_dir, f"published {table.name} {month}", store
             ))
         else:
             raise ReleaseError(f"published table {table.name} has no suite {table.suite} (expectations/)")
@@ -145,9 +155,11 @@ def _validate(
 
 # 4. Record -------------------------------------------------------------------------------------
 def _record(
-    settings: Settings, month: ReportingMonth, capture: Capture, run_id: str, outcome: list[results.SuiteResult]
+    settings: Settings, month: ReportingMonth, capture: Capture, run_id: str, outcome: list[results.SuiteResult],
+    store: reuse.ResultStore | None = None,
 ) -> tuple[list[dict], list[dict], Path | None]:
-    """Keep every outcome (files, Data Docs, warehouse history); returns check rows, dbt rows, docs."""
+    """Keep every outcome (files, Data Docs, results for reuse, warehouse history); returns check
+    rows, dbt rows, docs."""
     from workforce.quality import data_docs
     from workforce.warehouse import connect
 
@@ -161,6 +173,8 @@ def _record(
     except Exception as exc:  # the docs are a rendering of results already recorded above
         log.error("validate: could not build GX Data Docs: %s: %s", type(exc).__name__, exc)
         docs = None
+    if store is not None:  # only results this run has recorded above are offered for reuse
+        store.commit()
     with connect(settings) as con:  # short read-write connection: history only
         history.write_history(con, check_rows, dbt_rows, run_id, month.label)
     return check_rows, dbt_rows, docs
@@ -184,11 +198,14 @@ def release_month(
     run_id = audit.new_run_id(month)
     capture = _read_capture(settings, month)
     tables = _protect(capture.tables, settings.suppression_threshold)
-    outcome = _validate(settings, month, capture, tables)
-    check_rows, dbt_rows, docs = _record(settings, month, capture, run_id, outcome)
+    store = result_store(settings, run_id)
+    outcome = _validate(settings, month, capture, tables, store)
+    check_rows, dbt_rows, docs = _record(settings, month, capture, run_id, outcome, store)
     failed = [r for r in check_rows if not r["success"]]
     out_dir = settings.quality_dir / month.label
-    say(f"validate: {len(outcome)} suites, {len(check_rows)} checks, {len(failed)} not met; results in {out_dir}"
+    reused = sum(1 for r in outcome if r.reused_from_run)
+    say(f"validate: {len(outcome)} suites ({reused} reused from earlier runs over the same data), "
+        f"{len(check_rows)} checks, {len(failed)} not met; results in {out_dir}"
         + (f"; Data Docs {docs}" if docs else ""))
     results.raise_on_failure(outcome)  # a failed critical check (or too many quarantined rows) stops here
     paths = _stage(settings, month, tables)
