@@ -9,7 +9,7 @@
 | WORKFORCE_CASELOAD_TARGET | ``15`` | cases per FTE (Dorset's 1:15) |
 | WORKFORCE_HISTORY_MONTHS | ``96`` | month-ends computed before and including the reporting month |
 | WORKFORCE_DUCKDB_MEMORY_LIMIT | ``4GB`` | DuckDB memory limit for the warehouse (dbt and the later steps) |
-| WORKFORCE_EXTRACT_MEMORY_LIMIT | ``1GB`` | DuckDB memory limit while extracting (it spills to ``$WORKFORCE_DATA_DIR/tmp``) |
+| WORKFORCE_EXTRACT_MEMORY_LIMIT | ``1GB`` | DuckDB memory limit while extracting (it spills to disk past it) |
 | WORKFORCE_DUCKDB_THREADS | ``2`` | dbt concurrency, pipeline DuckDB threads (dbt's DuckDB uses 1: reproducible sums) |
 | WORKFORCE_DBT_PROJECT_DIR | ``<repo>/dbt_project`` | dbt project (set in containers) |
 | WORKFORCE_EXPECTATIONS_DIR | ``<repo>/expectations`` | Great Expectations suites |
