@@ -121,6 +121,12 @@ def scale(factor: float, la_workers: int = BASE_LA_WORKERS, agency_workers: int 
     return Size(factor, la, agency, extracts)
 
 
+def month_end(month: str) -> date:
+    """The last day of month ``YYYY-MM``."""
+    first = date.fromisoformat(f"{month}-01")
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
 def run_date_for(month: str) -> date:
     """The DAG's logical date that reports ``month``: the 3rd of the next month (its schedule
     ``0 6 3 * *``; ``ReportingMonth.for_run_date`` maps it back)."""
@@ -516,7 +522,7 @@ class Bench:
         """The run a council makes each month: the month before is in the warehouse (run untimed, with
         this month's extracts held aside), then this month's extracts land and the month is run."""
         previous = (date.fromisoformat(f"{self.month}-01") - timedelta(days=1)).strftime("%Y-%m")
-        first_new = date.fromisoformat(f"{self.month}-01") - timedelta(days=7)  # the window's first day
+        first_new = month_end(self.month) - timedelta(days=7)  # the first day of the month's extract window
         aside = self.fresh(work / "landing-aside")
         held = []
         for path in sorted(landing.glob("*/*_????-??-??.*")):

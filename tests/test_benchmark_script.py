@@ -173,3 +173,8 @@ def test_the_size_table_has_a_row_per_phase():
     assert "| transform | 1.0 | - | - | 200 |" in table
     assert "| 4 steps, one process each | 4.0 |" in table
     assert "1.20x the CLI run" in table
+
+
+def test_month_end_is_the_last_day_of_the_month():
+    assert [bench.month_end(m) for m in ("2026-09", "2026-02", "2024-02", "2026-12")] == [
+        date(2026, 9, 30), date(2026, 2, 28), date(2024, 2, 29), date(2026, 12, 31)]
