@@ -2,7 +2,8 @@
 ### Children's social work workforce: monthly scrutiny tables
 
 Runs on the 3rd of each month for the previous month (exports land in the first days of the
-month). Set the `reporting_month` param (YYYY-MM) to rerun an earlier month.
+month). Set the `reporting_month` param (YYYY-MM) to rerun an earlier month. Rerun with nothing
+new, transform and validate keep their output (the log says so); `force_rebuild` redoes them.
 
 0. **wait_for_exports**: waits (reschedule mode) until every required export has an extract of
    its own for the month (docs/spec/export-contract.md), for `WORKFORCE_WAIT_FOR_EXPORTS_HOURS`
@@ -62,11 +63,10 @@ def _on_failure(context) -> None:
     },
     params={
         "reporting_month": Param(
-            None,
-            type=["null", "string"],
-            pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+            None, type=["null", "string"], pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
             description="YYYY-MM to (re)run; empty = the month before the run date",
-        )
+        ),
+        "force_rebuild": Param(False, type="boolean", description="rebuild and revalidate even if nothing is new"),
     },
 )
 def workforce_monthly():
@@ -98,17 +98,16 @@ def workforce_monthly():
         return {"files": len(report.files), "summary": report.summary()}
 
     @task
-    def transform(month: str) -> dict:
+    def transform(month: str, params=None) -> dict:
         from workforce.pipeline import step_transform
 
-        result = step_transform(month, progress=log.info)
-        return {"dbt_nodes": result.nodes, "seconds": round(result.seconds, 1)}
+        return step_transform(month, progress=log.info, force=bool((params or {}).get("force_rebuild"))).to_dict()
 
     @task(retries=0)  # a failed quality check will fail again: no retry
-    def validate(month: str) -> dict:
+    def validate(month: str, params=None) -> dict:
         from workforce.pipeline import step_validate
 
-        return step_validate(month, progress=log.info).to_dict()
+        return step_validate(month, progress=log.info, force=bool((params or {}).get("force_rebuild"))).to_dict()
 
     @task
     def publish(month: str) -> dict:

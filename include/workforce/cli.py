@@ -3,7 +3,12 @@
     workforce generate                 write sample exports into $WORKFORCE_LANDING_DIR
     workforce run --month 2026-09      extract, transform, validate and publish one month
     workforce run --month 2026-09 --step validate   one step only (as one DAG task does)
+    workforce run --month 2026-09 --force           rebuild even when nothing is new (see below)
     workforce audit --month 2026-09    the month's audit record: input files, hashes, checks, outputs
+
+A rerun of a month with nothing new keeps the month's capture and staged output: transform and
+validate say "nothing new ... kept ..." and do not run dbt or the suites again (workforce.rerun).
+--force runs them in full anyway.
 """
 
 from __future__ import annotations
@@ -61,10 +66,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.step:
         step = getattr(pipeline, f"step_{args.step}")
         started = time.monotonic()
-        step(month, settings, _progress)
+        if args.step in pipeline.FORCEABLE:
+            step(month, settings, _progress, force=args.force)
+        else:
+            step(month, settings, _progress)
         _progress(f"{args.step} {month} done in {time.monotonic() - started:.1f}s")
         return 0
-    summary = pipeline.run_month(month, settings, _progress)
+    summary = pipeline.run_month(month, settings, _progress, force=args.force)
     report = summary.publish
     if report is None:  # run_month returns only after its publish step has reported
         raise RuntimeError(f"the run of {month} finished without a publish report")
@@ -120,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the monthly pipeline for one reporting month")
     run.add_argument("--month", help="reporting month YYYY-MM (default: last month)")
     run.add_argument("--step", choices=("extract", "transform", "validate", "publish"), help="run one step only")
+    run.add_argument("--force", action="store_true",
+                     help="run transform and validate in full even when nothing is new since their last run")
     run.set_defaults(func=_cmd_run)
 
     aud = sub.add_parser("audit", help="print the audit record of a published (or validated) month")

@@ -12,6 +12,7 @@ leftovers with ``is_temp_name``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -68,6 +69,15 @@ def write_text(final: Path, text: str) -> Path:
 def write_json(final: Path, data: Any) -> Path:
     """``data`` as indented JSON (dates and paths as text), written atomically."""
     return write_text(final, json.dumps(data, indent=1, default=str) + "\n")
+
+
+def sha256_file(path: Path) -> str:
+    """The file's SHA-256, lower-case hex, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def replace_directory(final: Path, build: Callable[[Path], None]) -> Path:

@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from workforce.config import Settings, load_settings
 from workforce.files import write_json
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 Month = ReportingMonth | str
 STEPS = ("extract", "transform", "validate", "publish")
+#: The steps that keep their output on a rerun with nothing new, unless forced (``rerun``).
+FORCEABLE = ("transform", "validate")
 
 
 def failure_summary(task: str, month: str, attempt, error: BaseException | None) -> str:
@@ -73,6 +75,7 @@ def step_extract(month: Month, settings: Settings | None = None, progress: Progr
     """Load the month's exports; the outcome (or the rejection) is kept in quality/<month>/extract_report.json."""
     from workforce.ingest.extract import ExtractError, extract
 
+
     month = ReportingMonth.of(month)
     settings = settings or load_settings()
     out = settings.quality_dir / month.label / "extract_report.json"
@@ -86,38 +89,72 @@ def step_extract(month: Month, settings: Settings | None = None, progress: Progr
     return report
 
 
-def step_transform(month: Month, settings: Settings | None = None, progress: Progress | None = None):
+def step_transform(month: Month, settings: Settings | None = None, progress: Progress | None = None,
+                   force: bool = False):
     """One ``dbt build`` of every model and test for the month (``model.build``), then the capture
     of the month's published rows, dbt results and provenance (``model.capture``), in one hold of
-    the warehouse."""
+    the warehouse. When nothing the capture is computed from has changed since it was written
+    (``rerun``), the capture is kept and dbt does not run; ``force`` builds it anyway."""
     from workforce.model.build import build  # subprocess wrapper; no heavy import
-    from workforce.model.capture import capture_month
+    from workforce.model.capture import TransformReport, capture_month
+    from workforce.rerun import check_capture, transform_fingerprint
 
     month = ReportingMonth.of(month)
     settings = settings or load_settings()
     say = progress or log.info
     with warehouse_lock(settings, "transform", month.label, say=say):
+        fingerprint = transform_fingerprint(settings, month)
+        decision = check_capture(settings, month, fingerprint, force)
+        if decision.keep and decision.record is not None:
+            report = TransformReport.of(decision.record, month, True, decision.reason)
+            say(f"transform: nothing new for {month} since {decision.since}; kept the capture of {decision.since} "
+                f"(dbt invocation {report.invocation_id}; dbt not run; --force or force_rebuild rebuilds it)")
+            return report
+        say(f"transform: building {month}: {decision.reason}")
         result = build(settings, month, say)
-        capture = capture_month(settings, month, settings.dbt_target_dir / "run_results.json")
-    rows = sum(t["rows"] for t in capture.manifest["tables"].values())
-    say(f"transform: captured {rows} rows of {len(capture.tables)} published table(s) for {month} "
-        f"(dbt invocation {capture.manifest['dbt']['invocation_id']})")
-    return result
+        capture = capture_month(settings, month, settings.dbt_target_dir / "run_results.json", fingerprint)
+    report = TransformReport.of(capture.manifest, month, False, decision.reason, result)
+    say(f"transform: captured {report.rows} rows of {len(capture.tables)} published table(s) for {month} "
+        f"(dbt invocation {report.invocation_id})")
+    return report
 
 
-def step_validate(month: Month, settings: Settings | None = None, progress: Progress | None = None) -> ReleaseReport:
-    """The release stage (``release.stage``): protect, validate, record and stage the month's rows."""
-    from workforce.release.stage import release_month
+def step_validate(month: Month, settings: Settings | None = None, progress: Progress | None = None,
+                  force: bool = False) -> ReleaseReport:
+    """The release stage (``release.stage``): protect, validate, record and stage the month's rows.
+    When the staged output was validated from exactly the current capture and inputs (``rerun``),
+    it is kept and nothing is validated again; ``force`` validates anyway."""
+    from workforce.release.stage import release_month, staged_path
+    from workforce.rerun import check_staged, clear_staged_marker, write_staged_marker
+    from workforce.spec.catalogue import published_tables
 
     month = ReportingMonth.of(month)
     settings = settings or load_settings()
+    say = progress or log.info
     with warehouse_lock(settings, "validate", month.label, say=progress):  # raw rows, history
-        return release_month(month, settings, progress)
+        decision = check_staged(settings, month, force)
+        if decision.keep and decision.record is not None:
+            kept = decision.record
+            say(f"validate: nothing new for {month} since {decision.since}; kept the staged output validated "
+                f"{decision.since} (run {kept['run_id']}; not validated again; --force or force_rebuild redoes it)")
+            staged = [staged_path(settings, month, t.name) for t in published_tables()]
+            docs = settings.quality_dir / month.label / "data_docs" / "index.html"
+            return ReleaseReport(month, kept["run_id"], **kept["report"], staged=staged,
+                                 results_dir=settings.quality_dir / month.label,
+                                 data_docs=docs if docs.exists() else None, kept=True, reason=decision.reason)
+        say(f"validate: validating {month}: {decision.reason}")
+        clear_staged_marker(settings, month)  # from here until the marker is written, never kept
+        report = release_month(month, settings, progress)
+        if decision.fingerprint is not None:
+            write_staged_marker(settings, month, decision.fingerprint, report)
+        report.reason = decision.reason
+        return report
 
 
 def step_publish(month: Month, settings: Settings | None = None, progress: Progress | None = None) -> PublishReport:
     """Swap the staged rows into ``published/`` (``publish.publisher``); one publisher at a time."""
     from workforce.publish.publisher import publish
+
 
     month = ReportingMonth.of(month)
     settings = settings or load_settings()
@@ -132,17 +169,21 @@ class RunSummary:
     publish: PublishReport | None = None
 
 
-def run_month(month: Month, settings: Settings | None = None, progress: Progress | None = None) -> RunSummary:
-    """All four steps for one reporting month, in order, stopping at the first failure."""
+def run_month(month: Month, settings: Settings | None = None, progress: Progress | None = None,
+              force: bool = False) -> RunSummary:
+    """All four steps for one reporting month, in order, stopping at the first failure.
+    ``force``: transform and validate run in full even when nothing is new (``rerun``)."""
     month = ReportingMonth.of(month)  # fail fast on a malformed month
     settings = settings or load_settings()
     say = progress or log.info
     summary = RunSummary(month)
-    steps = {"extract": step_extract, "transform": step_transform, "validate": step_validate, "publish": step_publish}
+    steps: dict[str, Callable[..., Any]] = {
+        "extract": step_extract, "transform": step_transform, "validate": step_validate, "publish": step_publish
+    }
     for n, (name, step) in enumerate(steps.items(), 1):
         say(f"[{n}/{len(steps)}] {name} {month} ...")
         started = time.monotonic()
-        result = step(month, settings, say)
+        result = step(month, settings, say, force=force) if name in FORCEABLE else step(month, settings, say)
         summary.timings[name] = time.monotonic() - started
         say(f"[{n}/{len(steps)}] {name} done in {summary.timings[name]:.1f}s")
         if name == "publish":

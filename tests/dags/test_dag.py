@@ -52,6 +52,25 @@ def test_the_run_waits_for_the_months_exports_without_holding_a_worker(dag):
     assert sensor.downstream_task_ids == {"extract"}
 
 
+def test_a_run_can_force_a_rebuild_of_transform_and_validate(dag, monkeypatch):
+    """The ``force_rebuild`` param (default off) reaches the two steps that keep unchanged outputs."""
+    from workforce import pipeline
+
+    class Report:
+        def __init__(self, force):
+            self.force = force
+
+        def to_dict(self):
+            return {"force": self.force}
+
+    assert dag.params["force_rebuild"] is False
+    for task_id in ("transform", "validate"):
+        monkeypatch.setattr(pipeline, f"step_{task_id}", lambda month, progress=None, force=False: Report(force))
+        run = dag.get_task(task_id).python_callable
+        assert run(SMALL_MONTH, params={"reporting_month": None, "force_rebuild": True}) == {"force": True}
+        assert run(SMALL_MONTH, params={"reporting_month": None, "force_rebuild": False}) == {"force": False}
+
+
 def test_dag_file_stays_thin():
     source = (ROOT / "dags" / "workforce_monthly.py").read_text()
     assert len(source.splitlines()) < 130

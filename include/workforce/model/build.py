@@ -4,6 +4,14 @@ dbt runs as a subprocess: dbt-duckdb keeps an in-process connection (and the fil
 after a run, and one ``dbt build`` is far cheaper than a dbt process per model. Its per-model
 lines ("3 of 41 OK created sql table model ...") are streamed to the caller's progress
 callback, so Airflow's task log shows progress model by model.
+
+The reporting month reaches dbt as the environment variable ``WORKFORCE_DBT_REPORTING_MONTH``,
+the other settings as ``--vars``. dbt throws its saved parse away and parses the whole project
+again (about 5 s) whenever ``--vars`` differ from the last run's, which with the month among them
+is every new month; a changed environment variable only re-parses the files that read it (the
+staging models and the calendar, under a second). The macro ``reporting_month_end()`` still
+takes ``var('reporting_month')`` first, so ``dbt build --vars '{reporting_month: ...}'`` by hand
+and the unit tests' ``overrides`` work as before.
 """
 
 from __future__ import annotations
@@ -52,7 +60,11 @@ def dbt_executable() -> str:
     return found
 
 
-def dbt_environment(settings: Settings) -> dict[str, str]:
+#: How the reporting month reaches dbt (read by the macro ``reporting_month_end``).
+REPORTING_MONTH_ENV = "WORKFORCE_DBT_REPORTING_MONTH"
+
+
+def dbt_environment(settings: Settings, month: ReportingMonth | None = None) -> dict[str, str]:
     tmp = settings.data_dir / "tmp" / "duckdb"
     tmp.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
@@ -68,10 +80,14 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     )
     # dbt must never see the pseudonymisation key: it has no use for it.
     env.pop("WORKFORCE_PSEUDONYMISATION_KEY", None)
+    env.pop(REPORTING_MONTH_ENV, None)  # never a month from the caller's shell
+    if month is not None:
+        env[REPORTING_MONTH_ENV] = month.label
     return env
 
 
 def dbt_vars(settings: Settings, month: ReportingMonth) -> dict:
+    """Every value dbt's figures depend on besides the data: the month and the settings."""
     return {
         "reporting_month": month.label,
         "la_code": settings.la_code,
@@ -97,8 +113,9 @@ def run_dbt(
         "--target-path", str(settings.dbt_target_dir),
         "--log-path", str(settings.dbt_log_dir),
     ]
-    if month is not None:
-        command += ["--vars", json.dumps(dbt_vars(settings, month))]
+    if month is not None:  # the month goes by the environment (dbt_environment): see the module docstring
+        passed = {k: v for k, v in dbt_vars(settings, month).items() if k != "reporting_month"}
+        command += ["--vars", json.dumps(passed)]
     results_path = settings.dbt_target_dir / "run_results.json"
     results_path.unlink(missing_ok=True)  # never report a previous run's results
     started = time.monotonic()
@@ -106,7 +123,7 @@ def run_dbt(
     with subprocess.Popen(
         command,
         cwd=settings.dbt_project_dir,
-        env=dbt_environment(settings),
+        env=dbt_environment(settings, month),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

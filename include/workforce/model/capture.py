@@ -12,11 +12,14 @@ the later steps of the month need, and those steps read only this copy:
         the month's dbt results (dbt's own file, copied);
     ``capture.json``
         what built the figures: the dbt invocation (id, time), and per export the extract that
-        served the month (file, extract date, SHA-256, rows) and the window it was chosen from.
+        served the month (file, extract date, SHA-256, rows) and the window it was chosen from;
+        the fingerprint of the month's inputs (``rerun``) and the SHA-256 of every file above.
+        Written last.
 
 The folder is written whole and swapped in (``files.replace_directory``), so a crash leaves the
 previous capture or the new one, never a mix. However the scheduler interleaves months, retries
-or reruns them, a month's validate and publish see exactly what that month's transform built.
+or reruns them, a month's validate and publish see exactly what that month's transform built. A
+rerun with nothing new keeps the capture (``rerun.check_capture``) instead of building it again.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from workforce.config import Settings
-from workforce.files import replace_directory
+from workforce.files import replace_directory, sha256_file
 from workforce.frames import TypedFrame, read_parquet, write_parquet
+from workforce.model.build import DbtResult
 from workforce.months import ReportingMonth
 from workforce.spec.catalogue import Table, published_tables
 
@@ -56,6 +60,55 @@ class Capture:
     def serving(self) -> dict[str, dict]:
         """Export -> the extract that served the month (source_file, extract_date, sha256, rows)."""
         return self.manifest["serving"]
+
+
+@dataclass
+class TransformReport:
+    """What the transform step did for the month: built it (``dbt``) or kept its capture, and why."""
+
+    month: ReportingMonth
+    kept: bool
+    reason: str
+    captured_at: str | None
+    invocation_id: str | None
+    nodes: int
+    rows: int
+    fingerprint: str | None
+    dbt: DbtResult | None = None
+
+    @property
+    def seconds(self) -> float:
+        """Seconds dbt took (0 when the capture was kept)."""
+        return self.dbt.seconds if self.dbt else 0.0
+
+    @classmethod
+    def of(cls, capture_manifest: dict, month: ReportingMonth, kept: bool, reason: str,
+           dbt: DbtResult | None = None) -> TransformReport:
+        return cls(
+            month=month,
+            kept=kept,
+            reason=reason,
+            captured_at=capture_manifest.get("captured_at"),
+            invocation_id=(capture_manifest.get("dbt") or {}).get("invocation_id"),
+            nodes=(capture_manifest.get("dbt") or {}).get("nodes") or 0,
+            rows=sum(t.get("rows", 0) for t in (capture_manifest.get("tables") or {}).values()),
+            fingerprint=(capture_manifest.get("fingerprint") or {}).get("digest"),
+            dbt=dbt,
+        )
+
+    def to_dict(self) -> dict:
+        """A JSON-serialisable summary (an Airflow XCom)."""
+        return {
+            "month": self.month.label,
+            "kept_capture": self.kept,
+            "reason": self.reason,
+            "captured_at": self.captured_at,
+            "dbt_invocation_id": self.invocation_id,
+            "dbt_nodes": self.nodes,
+            "dbt_seconds": round(self.seconds, 1),
+            "rows": self.rows,
+            "fingerprint": self.fingerprint,
+        }
 
 
 def _read_mart(con, table: Table, month: ReportingMonth) -> TypedFrame:
@@ -85,7 +138,7 @@ def _read_mart(con, table: Table, month: ReportingMonth) -> TypedFrame:
     return TypedFrame(table.name, df, {c: types[c] for c in table.published_columns})
 
 
-def _serving(con, settings: Settings, month: ReportingMonth) -> dict[str, dict]:
+def serving_extracts(con, settings: Settings, month: ReportingMonth) -> dict[str, dict]:
     """Per export, the extract the month's dbt build used: the latest loaded inside the window."""
     from workforce.ingest.readiness import window
 
@@ -112,10 +165,13 @@ def _serving(con, settings: Settings, month: ReportingMonth) -> dict[str, dict]:
     return out
 
 
-def capture_month(settings: Settings, month: ReportingMonth, run_results: Path) -> Capture:
+def capture_month(
+    settings: Settings, month: ReportingMonth, run_results: Path, fingerprint: dict | None = None
+) -> Capture:
     """Copy the month's published rows, dbt results and provenance out of the warehouse.
 
-    Call it right after the month's ``dbt build``, while still holding the warehouse lock."""
+    Call it right after the month's ``dbt build``, while still holding the warehouse lock;
+    ``fingerprint`` is what the build was computed from (``rerun.transform_fingerprint``)."""
     from workforce.ingest.readiness import window
     from workforce.warehouse import connect
 
@@ -124,7 +180,7 @@ def capture_month(settings: Settings, month: ReportingMonth, run_results: Path) 
     results = json.loads(run_results.read_text(encoding="utf-8"))
     with connect(settings, read_only=True) as con:
         tables = {t.name: _read_mart(con, t, month) for t in published_tables()}
-        serving = _serving(con, settings, month)
+        serving = serving_extracts(con, settings, month)
     first, last = window(settings, month.end)
     meta = results.get("metadata") or {}
     manifest = {
@@ -140,12 +196,15 @@ def capture_month(settings: Settings, month: ReportingMonth, run_results: Path) 
         "window": [first.isoformat(), last.isoformat()],
         "serving": serving,
         "tables": {name: {"rows": len(t.frame)} for name, t in tables.items()},
+        "fingerprint": fingerprint,
     }
 
     def build(folder: Path) -> None:
         for name, table in tables.items():
             write_parquet(folder / f"{name}.parquet", table)
         shutil.copyfile(run_results, folder / RUN_RESULTS)
+        # capture.json last, with every other file's checksum: a rerun keeps only an intact capture
+        manifest["files"] = {p.name: sha256_file(p) for p in sorted(folder.iterdir())}
         (folder / CAPTURE_FILE).write_text(json.dumps(manifest, indent=1, default=str), encoding="utf-8")
 
     final = replace_directory(capture_dir(settings, month), build)

@@ -216,6 +216,9 @@ def write_draft(
             "dbt_generated_at": ((capture or {}).get("dbt") or {}).get("generated_at"),
             "captured_at": (capture or {}).get("captured_at"),
             "extract_window": (capture or {}).get("window"),
+            # What the figures are computed from, as one digest (workforce.rerun): serving extracts,
+            # settings, code. The same inputs give the same digest, on any run.
+            "inputs_fingerprint": ((capture or {}).get("fingerprint") or {}).get("digest"),
             "serving_extracts": {
                 export: [f["source_file"] for f in entry["files"]]
                 for export, entry in sorted(((capture or {}).get("serving") or {}).items())
@@ -376,6 +379,7 @@ def format_record(record: dict) -> str:
         lines.append(
             f"  built by dbt invocation {built['dbt_invocation_id']} at {built.get('dbt_generated_at')}, captured "
             f"{built.get('captured_at')}; extracts dated {' to '.join(built.get('extract_window') or [])} could serve"
+            + (f"; inputs fingerprint {built['inputs_fingerprint']}" if built.get("inputs_fingerprint") else "")
         )
     for r in dbt["not_passing"]:
         lines.append(f"  {r['unique_id']}: {r['status']}")

@@ -34,7 +34,9 @@ Steps
        and the draft audit record (``staged/<month>/audit.json``, ``quality/<month>/audit.json``).
 
 Outputs
-    the files above and a ``ReleaseReport``. Every file is written atomically (``files``).
+    the files above and a ``ReleaseReport``. Every file is written atomically (``files``). The
+    pipeline's validate step then marks the staged area complete (``staged/<month>/validated.json``,
+    ``rerun``): a rerun with nothing new keeps it instead of calling this stage again.
 
 Besides ``release_month``, the module's public names describe the staged area, which publish
 reads: ``staged_path``, ``staged_audit_path`` and ``staged_column_types`` (the warehouse type of
@@ -75,6 +77,9 @@ class ReleaseReport:
     staged: list[Path] = field(default_factory=list)
     results_dir: Path | None = None
     data_docs: Path | None = None
+    #: True when a rerun kept the staged output of an earlier validation (``rerun``); why, either way.
+    kept: bool = False
+    reason: str = ""
 
     def to_dict(self) -> dict:
         """A JSON-serialisable summary (an Airflow XCom)."""
@@ -85,6 +90,8 @@ class ReleaseReport:
             "checks": self.checks,
             "not_met": self.not_met,
             "staged": [str(p) for p in self.staged],
+            "kept_staged": self.kept,
+            "reason": self.reason,
         }
 
 
