@@ -124,7 +124,7 @@ def step_validate(month: Month, settings: Settings | None = None, progress: Prog
     """The release stage (``release.stage``): protect, validate, record and stage the month's rows.
     When the staged output was validated from exactly the current capture and inputs (``rerun``),
     it is kept and nothing is validated again; ``force`` validates anyway."""
-    from workforce.release.stage import release_month, staged_path
+    from workforce.release.stage import ReleaseReport, release_month, staged_path
     from workforce.rerun import check_staged, clear_staged_marker, write_staged_marker
     from workforce.spec.catalogue import published_tables
 
