@@ -7,7 +7,7 @@
 | WORKFORCE_LA_CODE | ``878`` (Devon, the demo council) | DfE ``old_la_code`` of the council |
 | WORKFORCE_PSEUDONYMISATION_KEY | unset | secret HMAC key; the demo key is used only for generated sample data |
 | WORKFORCE_CASELOAD_TARGET | ``15`` | cases per FTE (Dorset's 1:15) |
-| WORKFORCE_HISTORY_MONTHS | ``96`` | month-ends computed before and including the reporting month |
+| WORKFORCE_HISTORY_MONTHS | ``96`` | month-ends computed before and including the reporting month (at least 12) |
 | WORKFORCE_DUCKDB_MEMORY_LIMIT | ``4GB`` | DuckDB memory limit for the warehouse (dbt and the later steps) |
 | WORKFORCE_EXTRACT_MEMORY_LIMIT | ``1GB`` | DuckDB memory limit while extracting (it spills to disk past it) |
 | WORKFORCE_DUCKDB_THREADS | ``2`` | dbt concurrency, pipeline DuckDB threads (dbt's DuckDB uses 1: reproducible sums) |
@@ -125,6 +125,12 @@ class Settings:
         return self.published_dir / month
 
 
+#: The shortest history that gives every published figure its whole window: a 12-month figure
+#: (FTE-years, cost per FTE-year) averages over the 12 month-ends to the reporting month
+#: (``int_calendar__month_ends``, which refuses a shorter ``history_months`` too).
+MIN_HISTORY_MONTHS = 12
+
+
 def load_settings() -> Settings:
     """Read the environment once; call again after changing it (tests do)."""
     data_dir = Path(_env("WORKFORCE_DATA_DIR", "data")).expanduser().resolve()
@@ -135,8 +141,14 @@ def load_settings() -> Settings:
         raise ConfigError(f"WORKFORCE_LA_CODE must be DfE's numeric old_la_code, got {la_code!r}")
     target = _env_int("WORKFORCE_CASELOAD_TARGET", 15)
     history = _env_int("WORKFORCE_HISTORY_MONTHS", 96)
-    if target <= 0 or history <= 0:
-        raise ConfigError("WORKFORCE_CASELOAD_TARGET and WORKFORCE_HISTORY_MONTHS must be > 0")
+    if target <= 0:
+        raise ConfigError(f"WORKFORCE_CASELOAD_TARGET must be > 0, got {target}")
+    if history < MIN_HISTORY_MONTHS:
+        raise ConfigError(
+            f"WORKFORCE_HISTORY_MONTHS is {history}, shorter than the {MIN_HISTORY_MONTHS} month-ends a 12-month "
+            f"figure averages over (FTE-years, cost per FTE-year): those figures would be computed from part of "
+            f"their window. Set it to at least {MIN_HISTORY_MONTHS} (default 96)."
+        )
     raw_pct = _env("WORKFORCE_QUARANTINE_MAX_PCT", "2")
     try:
         quarantine_max_pct = float(raw_pct)

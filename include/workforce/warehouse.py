@@ -18,6 +18,7 @@ from workforce.spec.contract import DATE, DECIMAL, EXPORTS, INT, ExportSpec
 RAW_SCHEMA = "raw"
 MANIFEST_TABLE = f"{RAW_SCHEMA}.load_manifest"
 QUARANTINE_TABLE = f"{RAW_SCHEMA}.quarantine"
+WITHHELD_TABLE = f"{RAW_SCHEMA}.withheld_values"
 LINEAGE_COLUMNS = {
     "_source_file": "VARCHAR",  # path inside the landing folder, e.g. hr_workers/hr_workers_2026-09-30.csv
     "_extract_date": "DATE",
@@ -96,5 +97,20 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
             rule VARCHAR NOT NULL,
             value VARCHAR,  -- the offending value; identifiers pseudonymised, dates of birth withheld
             quarantined_at TIMESTAMP NOT NULL
+        )"""
+    )
+    # Identity-shaped label or free-text values replaced at ingest (ingest.rules.IDENTITY_SHAPED):
+    # one row per (file, data row, column); the row itself loads, with the replacement.
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {WITHHELD_TABLE} (
+            source_file VARCHAR NOT NULL,
+            export_name VARCHAR NOT NULL,
+            extract_date DATE NOT NULL,
+            row_number BIGINT NOT NULL,
+            line_number BIGINT,
+            column_name VARCHAR NOT NULL,
+            rule VARCHAR NOT NULL,
+            replacement VARCHAR NOT NULL,  -- withheld-<keyed hash>: the value itself is never stored
+            recorded_at TIMESTAMP NOT NULL
         )"""
     )

@@ -2,7 +2,7 @@
 
 ``gx_speedups`` replaces three GX methods, and ``runner._gx_frame`` hands GX dates in
 nanoseconds: each is compared here with GX's own behaviour, on every expectation of every suite
-and on data that fails checks (where GX prints the failing values).
+and on data that fails checks.
 """
 
 from __future__ import annotations
@@ -93,19 +93,14 @@ def test_dates_in_nanoseconds_give_the_same_results_as_gx_on_the_warehouse_s_dat
     involvements = inputs[1][0]
     involvements.loc[2, "invo_involvement_end_date"] = pd.Timestamp("9999-12-31")  # beyond nanoseconds
     assert str(involvements["invo_involvement_start_date"].dtype) == "datetime64[us]"
-    frame, units = runner._gx_frame(involvements)
+    frame = runner._gx_frame(involvements)
     assert str(frame["invo_involvement_start_date"].dtype) == "datetime64[ns]"
-    assert units["invo_involvement_start_date"] == "us" and "invo_involvement_end_date" not in units
+    assert str(frame["invo_involvement_end_date"].dtype) == "datetime64[us]"  # 9999-12-31 keeps its unit
     converted = [_outcome(runner.validate_dataframe(df, suite, EXPECTATIONS, "data")) for df, suite in inputs]
-    monkeypatch.setattr(runner, "_gx_frame", lambda df: (df, {}))
+    monkeypatch.setattr(runner, "_gx_frame", lambda df: df)
     as_stored = [_outcome(runner.validate_dataframe(df, suite, EXPECTATIONS, "data")) for df, suite in inputs]
     assert converted == as_stored
-    examples = [c["observed"] for outcome in converted for c in outcome if not c["success"] and "e.g." in c["observed"]]
-    assert any("1900-01-01" in e for e in examples) and any("1949-12-31" in e for e in examples)
+    failed = [c["observed"] for outcome in converted for c in outcome if not c["success"]]
+    assert failed and all("1900-01-01" not in o and "1949-12-31" not in o for o in failed)
 
 
-def test_a_nanosecond_date_s_text_is_written_back_in_its_own_unit():
-    assert runner._as_unit('["2018-10-05T00:00:00.000000000", "x"]', "us") == '["2018-10-05T00:00:00.000000", "x"]'
-    assert runner._as_unit("2018-10-05T12:30:00.250000000", "ms") == "2018-10-05T12:30:00.250"
-    assert runner._as_unit("2018-10-05T12:30:00.000000000", "s") == "2018-10-05T12:30:00"
-    assert runner._as_unit("2018-10-05T12:30:00.000000123", "us") == "2018-10-05T12:30:00.000000123"  # not zeros

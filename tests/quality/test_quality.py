@@ -592,10 +592,11 @@ def test_raw_warning_is_logged_not_raised(caplog):
     result = runner.validate_dataframe(df, "raw_hr_teams", EXPECTATIONS, "raw.hr_teams test")
     assert result.success
     (warning,) = result.failures(suites.WARNING)
-    assert warning.column == "service_area" and "Youth Justice" in warning.observed
+    assert warning.column == "service_area" and "data row 1" in warning.observed
+    assert "Youth Justice" not in warning.observed  # rows and counts, never a value of the data
     with caplog.at_level(logging.WARNING, logger="workforce.quality.results"):
         raise_on_failure([result])
-    assert "Youth Justice" in caplog.text and "raw_hr_teams" in caplog.text
+    assert "data row 1" in caplog.text and "raw_hr_teams" in caplog.text and "Youth Justice" not in caplog.text
 
 
 # Published table -------------------------------------------------------------------------------
@@ -780,3 +781,26 @@ def test_timing_at_realistic_size(tmp_path, capsys):
             f"{published_seconds:.2f}s"
         )
     assert raw_seconds < 60 and published_seconds < 30
+
+
+@pytest.mark.pipeline
+def test_no_value_of_the_data_reaches_results_data_docs_or_the_reuse_store(tmp_path):
+    """GX keeps samples of unexpected values in its results ("e.g. ..."); they are removed before
+    anything is kept, rendered or stored, whatever the check (in-set, regex, between, pair)."""
+    from workforce.quality import data_docs, reuse
+    from workforce.quality.results import results_to_rows
+
+    df = raw_frame("hr_teams", 9)
+    df.loc[0, "service_area"] = "Plantedname SW912345"
+    df.loc[1, "team_code"] = "Plantedname-team"
+    store = reuse.ResultStore(tmp_path / "reuse", "run-1")
+    result = runner.validate_dataframe(df, "raw_hr_teams", EXPECTATIONS, "raw.hr_teams test", store)
+    assert result.failures(suites.WARNING)  # the planted values do fail checks
+    assert any("data row 1" in c.observed for c in result.results if not c.success)
+    store.commit()
+    docs = data_docs.build_data_docs([result], tmp_path / "docs", "run-1")
+    assert docs is not None
+    texts = [json.dumps(results_to_rows([result], "run-1"))]
+    texts += [p.read_text(encoding="utf-8", errors="replace") for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(texts) > 3
+    assert not [t for t in texts if "Plantedname" in t or "SW912345" in t]

@@ -364,3 +364,92 @@ def test_no_published_model_has_a_personal_data_column(tmp_path):
             if (col.get("meta") or {}).get("personal_data"):
                 problems.append(f"{name}.{col['name']} is marked personal_data")
     assert problems == []
+
+
+# --- 3. planted identities reach no output at all (issue 11, class 3) --------------------------------
+
+
+def _planted(n: int) -> str:
+    """An identity as a careless export carries it: a name, an SWE number, an e-mail, a phone."""
+    return f"Plantedname{n} SW9{n:05d} plantedname{n}@example.org 07700 9{n:05d}"
+
+
+PLANTED = re.compile(r"(?i)plantedname|SW9\d{5}|07700 9\d{5}")
+
+
+def _plant(landing: Path, month_end: str) -> int:
+    """Every text column of every export that keeps its values (not pseudonymised, not dropped):
+    free text, labels and record identifiers, in two rows of each export's extract for the month.
+    Returns how many values were planted."""
+    from workforce.spec.contract import EXPORTS, TEXT
+
+    n = 0
+    for spec in EXPORTS:
+        files = sorted((landing / spec.name).glob(f"{spec.name}_{month_end}.*"))
+        for path in files:
+            frame = (pd.read_excel(path, dtype=str, keep_default_na=False) if path.suffix == ".xlsx"
+                     else pd.read_csv(path, dtype=str, keep_default_na=False))
+            columns = [c.name for c in spec.columns
+                       if c.type == TEXT and not c.pseudonym and not c.drop and c.name in frame.columns]
+            for row in (1, 2)[: len(frame)]:
+                for column in columns:
+                    n += 1
+                    frame.loc[row, column] = _planted(n)
+            if path.suffix == ".xlsx":
+                frame.to_excel(path, index=False)
+            else:
+                frame.to_csv(path, index=False)
+    return n
+
+
+def _output_texts(settings) -> dict[str, str]:
+    """Every file the pipeline wrote outside the restricted warehouse, as text: published files
+    (the BI file's tables cast to text), staged files, quality results, Data Docs, audit records,
+    dbt's target and logs."""
+    texts: dict[str, str] = {}
+    for path in sorted(p for p in settings.data_dir.rglob("*") if p.is_file()):
+        if path.is_relative_to(settings.warehouse_path.parent) or path.is_relative_to(settings.landing_dir):
+            continue
+        if path.is_relative_to(settings.data_dir / "tmp") or path.suffix == ".lock":
+            continue
+        if path.suffix == ".duckdb":
+            texts.update(_duckdb_text(path))
+        elif path.suffix == ".parquet":
+            texts[str(path)] = pd.read_parquet(path).astype(str).to_csv(index=False)
+        else:
+            texts[str(path)] = path.read_bytes().decode("utf-8", errors="replace")
+    return texts
+
+
+@pytest.mark.slow
+def test_planted_identities_reach_no_output(small_settings, small_landing, caplog, capsys):
+    """Identities planted in every free-text, label and record-identifier column of the month's
+    extracts: the month still publishes (labels are withheld, not quarantined), and no planted
+    value is in any published file, BI table (``audit_log`` too), quality result, Data Docs page,
+    audit record, dbt output, log line or console line. The scan is shown to find them in the
+    landing files, so it is not vacuous."""
+    from workforce.pipeline import run_month
+
+    planted = _plant(small_landing, "2025-09-30")
+    assert planted > 40
+    landing_text = "".join(p.read_bytes().decode("utf-8", "replace") for p in small_landing.rglob("*.csv"))
+    assert len(PLANTED.findall(landing_text)) > planted  # what the scan looks for is there
+    lines: list[str] = []
+    with caplog.at_level(logging.DEBUG):
+        summary = run_month(SMALL_MONTH, small_settings, progress=lines.append)
+    assert summary.publish is not None
+    texts = _output_texts(small_settings)
+    assert any("published" in k for k in texts) and any("data_docs" in k for k in texts)
+    texts["progress"] = "\n".join(lines)
+    texts["log"] = caplog.text
+    texts["console"] = "".join(capsys.readouterr())
+    found = sorted({f"{where}: {m}" for where, text in texts.items() for m in PLANTED.findall(text)})
+    assert found == []
+    con = duckdb.connect(str(small_settings.warehouse_path), read_only=True)
+    try:
+        withheld = con.execute("SELECT count(*) FROM raw.withheld_values").fetchone()[0]
+    finally:
+        con.close()
+    assert withheld > 20  # the labels and free text were withheld at ingest, with their lines
+    report = json.loads((small_settings.quality_dir / SMALL_MONTH / "validation_results.json").read_text())
+    assert "no_identity_shaped_labels" in json.dumps(report)

@@ -24,6 +24,9 @@ quarantined with the rule they broke; the rest load"):
   column, rule, offending value: pseudonymised for identifiers, withheld for a date of birth)
   and the file's other rows load. Rules are in ``rules.RULES``. Whether the month may still be
   published is decided by the validate step (``WORKFORCE_QUARANTINE_MAX_PCT``).
+- **Identity-shaped labels**: a value of a label or free-text column that looks like a person's
+  identity (``rules.IDENTITY_SHAPED``) is replaced by a keyed ``withheld-...`` label and recorded
+  in ``raw.withheld_values`` (file, data row, line, column; never the value); the row loads.
 
 Decisions recorded here: blank lines (and lines of empty cells) are skipped and not counted;
 a row with more or fewer fields than the header, e.g. a truncated last line, is quarantined
@@ -68,14 +71,25 @@ from workforce.ingest.readers import (
     ident,
     line_numbers,
     load_cells,
+    sql_literal,
     xlsx_header,
 )
-from workforce.ingest.rules import END_AFTER_START, KEYS, MAX_VALUE_CHARS, RULES, WITHHELD, find_problems, type_cells
+from workforce.ingest.rules import (
+    END_AFTER_START,
+    KEYS,
+    MAX_VALUE_CHARS,
+    RULES,
+    WITHHELD,
+    WITHHELD_RULE,
+    find_problems,
+    type_cells,
+)
 from workforce.ingest.rules import unknown_professionals as _unknown_professionals
 from workforce.spec.contract import EXPORTS_BY_NAME
 from workforce.warehouse import (
     MANIFEST_TABLE,
     QUARANTINE_TABLE,
+    WITHHELD_TABLE,
     connect,
     ensure_raw_schema,
     raw_column_types,
@@ -91,7 +105,9 @@ log = logging.getLogger(__name__)
 
 QUARANTINE_COLUMNS = ("row_number", "line_number", "column_name", "rule", "value")
 #: Files another export's rules read are loaded first (involvements are checked against professionals).
-_LOAD_FIRST = ("ssd_professionals",)
+#: Identifier columns are read before label columns are searched for their values (``rules``), so
+#: the files holding most identifiers come next.
+_LOAD_FIRST = ("ssd_professionals", "hr_workers", "agency_assignments", "ssd_involvements")
 
 
 class ExtractError(RuntimeError):
@@ -116,6 +132,7 @@ class FileLoad:
     extra_columns: list[str] = field(default_factory=list)
     rows_read: int = -1
     rows_quarantined: int = 0
+    values_withheld: int = 0  # identity-shaped label or free-text values replaced (raw.withheld_values)
 
     @property
     def rows_loaded(self) -> int:
@@ -180,7 +197,8 @@ def extract(
         raise ExtractError(problems)
 
     pseudonymiser = Pseudonymiser(resolve_key(settings))
-    files.sort(key=lambda lf: (lf.export.name not in _LOAD_FIRST, lf.source_file))
+    order = {name: n for n, name in enumerate(_LOAD_FIRST)}
+    files.sort(key=lambda lf: (order.get(lf.export.name, len(order)), lf.source_file))
     loads: list[FileLoad] = []
     with connect(settings, memory_limit=settings.extract_memory_limit) as con:
         ensure_raw_schema(con)
@@ -248,6 +266,7 @@ def _remove_vanished(con, settings: Settings, known: dict[str, str]) -> list[str
         if spec is not None:
             con.execute(f"DELETE FROM {raw_table(spec)} WHERE _source_file = ?", [source_file])
         con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE source_file = ?", [source_file])
+        con.execute(f"DELETE FROM {WITHHELD_TABLE} WHERE source_file = ?", [source_file])
         con.execute(f"DELETE FROM {MANIFEST_TABLE} WHERE source_file = ?", [source_file])
         text = (f"{source_file} is no longer in the landing folder: its {row[0] if row else 0} row(s) were removed "
                 "from the warehouse")
@@ -337,13 +356,15 @@ def _load_file(con, lf: LandingFile, scanned: Scan, pseudonymiser: Pseudonymiser
             f"every one of its {cells.rows} rows breaks a rule ({', '.join(f'{r} x{n}' for r, n in rules)}); "
             f"{spec.name} is a required export and no true figure can come from it: correct and re-export it",
         )
-    if n_problems:
+    n_withheld = _count(con, "SELECT count(*) FROM _flagged")
+    if n_problems or n_withheld:
         line_numbers(con, lf, cells)
 
     table = raw_table(spec)
     status = "replaced" if lf.source_file in known else "loaded"
     con.execute(f"DELETE FROM {table} WHERE _source_file = ?", [lf.source_file])
     con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE source_file = ?", [lf.source_file])
+    con.execute(f"DELETE FROM {WITHHELD_TABLE} WHERE source_file = ?", [lf.source_file])
     types = raw_column_types(spec)
     data_cols = [c for c in types if not c.startswith("_")]
     good = " WHERE NOT EXISTS (SELECT 1 FROM _problems p WHERE p.row_number = t._row_number)" if n_problems else ""
@@ -362,6 +383,21 @@ def _load_file(con, lf: LandingFile, scanned: Scan, pseudonymiser: Pseudonymiser
                 ORDER BY p.row_number, p.column_name, p.rule""",
             [lf.source_file, spec.name, lf.extract_date],
         )
+    if n_withheld:
+        checked = [c for c in spec.raw_columns if c.checked_for_identity and c.name in columns]
+        replacement = "CASE f.column_name " + " ".join(
+            f"WHEN {sql_literal(c.name)} THEN t.{ident(c.raw_name)}" for c in checked) + " END"
+        con.execute(
+            f"""INSERT INTO {WITHHELD_TABLE}
+                SELECT ?, ?, ?, f.row_number, i.line_number, f.column_name, ?, {replacement}, current_timestamp
+                FROM _flagged f JOIN _typed t ON t._row_number = f.row_number
+                JOIN _lines i ON i.row_number = f.row_number
+                ORDER BY f.row_number, f.column_name""",
+            [lf.source_file, spec.name, lf.extract_date, WITHHELD_RULE],
+        )
+        by_column = con.execute("SELECT column_name, count(*) FROM _flagged GROUP BY 1 ORDER BY 1").fetchall()
+        log.warning("%s: %d identity-shaped value(s) withheld (%s); the rows load with a withheld-... label",
+                    lf.source_file, n_withheld, ", ".join(f"{c} x{n}" for c, n in by_column))
     loaded = cells.rows - n_quarantined
     con.execute(
         f"""INSERT OR REPLACE INTO {MANIFEST_TABLE}
@@ -377,4 +413,4 @@ def _load_file(con, lf: LandingFile, scanned: Scan, pseudonymiser: Pseudonymiser
                     ", ".join(f"{k} x{v}" for k, v in rules))
     drop_temporaries(con)
     return FileLoad(lf.source_file, spec.name, lf.extract_date, scanned.sha256, status, loaded, extra,
-                    cells.rows, n_quarantined)
+                    cells.rows, n_quarantined, n_withheld)

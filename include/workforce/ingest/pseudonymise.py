@@ -29,7 +29,8 @@ from workforce.config import DEMO_PSEUDONYMISATION_KEY, SAMPLE_MARKER, Settings
 
 log = logging.getLogger(__name__)
 
-KINDS = ("staff", "child")
+#: "label": the replacement of an identity-shaped label or free text (``ingest.rules.IDENTITY_SHAPED``).
+KINDS = ("staff", "child", "label")
 MIN_KEY_LENGTH = 32
 #: Airflow connection whose password holds the key when the environment variable is unset.
 AIRFLOW_CONNECTION_ID = "workforce_pseudonymisation"

@@ -288,9 +288,12 @@ def _load_xlsx(con, lf: LandingFile, header: Header, columns: Sequence[str]) -> 
 
 
 def line_numbers(con, lf: LandingFile, cells: Cells) -> None:
-    """``_lines(row_number, line_number)`` for the rows in ``_problems``: only files with problems pay
-    for line numbers, and only a file with blank lines or multi-line cells pays for a second read."""
-    problem_rows = "SELECT DISTINCT row_number FROM _problems"
+    """``_lines(row_number, line_number)`` for the rows in ``_problems`` and ``_flagged`` (values
+    withheld): only files with such rows pay for line numbers, and only a file with blank lines or
+    multi-line cells pays for a second read."""
+    problem_rows = "SELECT row_number FROM _problems"
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_flagged' AND temporary").fetchone()[0]:
+        problem_rows += " UNION SELECT row_number FROM _flagged"
     if cells.lines_filled:
         con.execute("CREATE OR REPLACE TEMP TABLE _lines AS SELECT _row_number AS row_number, _line_number AS "
                     f"line_number FROM _in WHERE _row_number IN ({problem_rows})")
@@ -310,5 +313,5 @@ def line_numbers(con, lf: LandingFile, cells: Cells) -> None:
 
 def drop_temporaries(con) -> None:
     con.execute("DROP VIEW IF EXISTS _in")
-    for table in ("_in_t", "_typed", "_problems", "_lines", "_rejects", "_rejects_scan"):
+    for table in ("_in_t", "_typed", "_problems", "_flagged", "_lines", "_rejects", "_rejects_scan"):
         con.execute(f"DROP TABLE IF EXISTS {table}")

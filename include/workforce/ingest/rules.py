@@ -7,6 +7,11 @@ row per (data row, column, rule) broken, with the value quarantine may show (ide
 pseudonyms, a date of birth never). A row with any problem is quarantined; the rest load.
 
 Pseudonyms are computed in Python (HMAC) over the column's distinct values only, then joined back.
+
+Label and free-text columns (``ColumnSpec.label``, ``free_text``) are searched for identity-shaped
+values (``IDENTITY_SHAPED``, and any identifier value of the run's files), over their distinct
+values; each one found is replaced by ``withheld-<keyed hash>`` (the same value, the same
+replacement, so joins and groupings hold) and listed in ``_flagged`` for ``raw.withheld_values``.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import duckdb
 
 from workforce.ingest.pseudonymise import AGE_BAND_EDGES, Pseudonymiser
 from workforce.ingest.readers import ident, sql_literal
-from workforce.spec.contract import CODE, DATE, DECIMAL, FLAG, INT, PERIOD, ColumnSpec, ExportSpec
+from workforce.spec.contract import CODE, CODE_LABEL, DATE, DECIMAL, FLAG, INT, PERIOD, ColumnSpec, ExportSpec
 
 WITHHELD = "[personal data withheld]"
 MAX_VALUE_CHARS = 200
@@ -47,6 +52,31 @@ RULES = {
     "overlapping_spell": "two hr_workers spells of the same person in the same post overlap in time",
     "unknown_professional": "an involvement's professional is not in the ssd_professionals extract of that date",
 }
+
+#: What makes a label or free-text value identity-shaped: (name, RE2 pattern), matched case-blind
+#: anywhere in the value. ``number`` is not applied to code labels (a team code may be a cost
+#: centre number). Besides these, a value holding any identifier value of the run's files (an
+#: employee id, SWE number, CMS professional or child id: a word of 4 or more characters) is one.
+IDENTITY_SHAPED: tuple[tuple[str, str], ...] = (
+    ("e-mail address", r"[a-z0-9._%+'-]+@[a-z0-9-]+(\.[a-z0-9-]+)+"),
+    ("number", r"\b[a-z]{0,4}[ -]?[0-9]{5,}\b"),  # employee, SWE, case or NHS-style numbers
+    ("grouped number", r"\b[0-9]{3}[ -][0-9]{3}[ -][0-9]{4}\b"),  # NHS number, phone in 3-3-4
+    ("phone number", r"(\+44 ?|\b0)[0-9]{2,4}[ -]?[0-9]{3,4}[ -]?[0-9]{3,4}\b"),
+    ("National Insurance number", r"\b[a-z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[a-d]\b"),
+    ("date", r"\b[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}\b"),
+    ("postcode", r"\b[a-z]{1,2}[0-9][a-z0-9]? ?[0-9][a-z]{2}\b"),
+    ("title and name", r"\b(mr|mrs|ms|miss|mx|dr)\b\.? *[a-z]"),
+)
+#: The rule recorded in ``raw.withheld_values`` for each value replaced.
+WITHHELD_RULE = "identity_shaped"
+WITHHELD_PREFIX = "withheld-"
+
+
+def identity_pattern(col: ColumnSpec) -> str:
+    """The one RE2 pattern (case-blind) of ``IDENTITY_SHAPED`` that applies to the column."""
+    parts = [p for name, p in IDENTITY_SHAPED if not (name == "number" and col.label == CODE_LABEL)]
+    return "(?i)(" + "|".join(parts) + ")"
+
 
 #: Key of each export (unique within a file); payroll_lines and agency_timesheets have none.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -158,12 +188,54 @@ def type_cells(con: duckdb.DuckDBPyConnection, spec: ExportSpec, present: set[st
                 selects.append(f"{alias}.k AS {ident(col.raw_name)}")
             else:
                 selects.append(f"CAST(NULL AS VARCHAR) AS {ident(col.raw_name)}")
+        elif col.checked_for_identity and col.name in present:
+            alias = f"_w{n}"
+            _register_withheld(con, alias, col, pseudonymiser)
+            joins.append(f"LEFT JOIN {alias} ON {alias}.v = i.{ident(col.name)}")
+            selects.append(f"coalesce({alias}.k, {_typed_expr(col, text, extract_date)}) AS {ident(col.raw_name)}")
+            selects.append(f"{alias}.k IS NOT NULL AS {withheld_column(col)}")
         else:
             selects.append(f"{_typed_expr(col, text, extract_date)} AS {ident(col.raw_name)}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {', '.join(selects)} FROM _in i {' '.join(joins)}")
+    checked = []
     for n, col in enumerate(spec.raw_columns):
         if col.pseudonym and col.name in present:
             con.execute(f"DROP VIEW _p{n}")
+        elif col.checked_for_identity and col.name in present:
+            con.execute(f"DROP TABLE _w{n}")
+            checked.append(col)
+    flagged = " UNION ALL ".join(
+        f"SELECT _row_number AS row_number, {sql_literal(col.name)} AS column_name FROM _typed "
+        f"WHERE {withheld_column(col)}" for col in checked
+    ) or "SELECT CAST(NULL AS BIGINT) AS row_number, CAST(NULL AS VARCHAR) AS column_name WHERE FALSE"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _flagged AS {flagged}")
+
+
+def withheld_column(col: ColumnSpec) -> str:
+    return ident(f"w__{col.name}")
+
+
+def _register_withheld(con, alias: str, col: ColumnSpec, pseudonymiser: Pseudonymiser) -> None:
+    """Temp table ``alias(v, k)``: the column's identity-shaped distinct values and their
+    replacements. The patterns run over distinct values only; the run's identifiers are the
+    values in ``_pseudonyms`` (every identifier column read so far in the run)."""
+    import pyarrow as pa
+
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {PSEUDONYMS} (kind VARCHAR, v VARCHAR, k VARCHAR)")
+    column = ident(col.name)
+    values = [r[0] for r in con.execute(
+        rf"""WITH d AS (SELECT DISTINCT {column} AS v FROM _in WHERE {column} IS NOT NULL),
+                ids AS (SELECT DISTINCT upper(regexp_replace(v, '\s+', '', 'g')) AS u FROM {PSEUDONYMS}
+                        WHERE kind <> 'label' AND length(v) >= 4)
+            SELECT v FROM d WHERE regexp_matches(v, ?)
+            UNION
+            SELECT d.v FROM d, unnest(string_split_regex(upper(d.v), '[^A-Z0-9]+')) AS w(word)
+            WHERE length(w.word) >= 4 AND w.word IN (SELECT u FROM ids)
+            ORDER BY 1""", [identity_pattern(col)]).fetchall()]
+    keys = [WITHHELD_PREFIX + (k or "")[:12] for k in pseudonymiser.mapping("label", values)]
+    con.register("_new_withheld", pa.table({"v": pa.array(values, pa.string()), "k": pa.array(keys, pa.string())}))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {alias} AS SELECT v, k FROM _new_withheld")
+    con.unregister("_new_withheld")
 
 
 PSEUDONYMS = "_pseudonyms"
@@ -191,7 +263,7 @@ def _register_pseudonyms(con, alias: str, col: ColumnSpec, pseudonymiser: Pseudo
 
 def _shown(col: ColumnSpec, text: str) -> str:
     """SQL: the offending value as quarantine may keep it: pseudonyms for identifiers, never a birth date."""
-    if col.pseudonym:
+    if col.pseudonym or col.checked_for_identity:  # an identity-shaped label: its replacement
         return ident(col.raw_name)
     if col.is_personal:
         return f"CASE WHEN {text} IS NULL THEN NULL ELSE {sql_literal(WITHHELD)} END"

@@ -27,7 +27,6 @@ import copy
 import json
 import logging
 import math
-import re
 import time
 from collections.abc import Iterable
 from datetime import date
@@ -57,10 +56,11 @@ log = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
 
-#: How many failing values GX keeps per check (they end up in messages and history rows).
+#: How many failing rows are named per check (their data rows, in messages and history rows).
 _EXAMPLES = 5
-#: BASIC has every field the messages read (counts, percentages, the first failing values,
-#: observed values); SUMMARY adds value counts and row indexes, which cost metrics per check.
+#: BASIC has every field the messages read (counts, percentages, observed values); SUMMARY adds
+#: value counts and row indexes, which cost metrics per check: only failed checks are run again
+#: with it, for their rows (``_failing_rows``).
 _RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": _EXAMPLES}
 
 _GX: dict[str, Any] = {}
@@ -162,57 +162,76 @@ def _short(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _check_columns(exp: dict) -> set[str]:
-    kwargs = exp.get("kwargs") or {}
-    names = [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B"), *(kwargs.get("column_list") or [])]
-    return {n for n in names if isinstance(n, str)}
-
-
-#: Fraction digits NumPy prints for a datetime64 of each unit (``np.datetime_as_string``).
-_UNIT_DIGITS = {"s": 0, "ms": 3, "us": 6}
-
-
-def _gx_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The frame GX validates, with dates in nanoseconds; and each converted column's own unit.
+def _gx_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame GX validates, with dates in nanoseconds.
 
     DuckDB hands dates back as ``datetime64[us]``, which GX compares with a bound value by value
     in Python (``expect_column_values_to_be_between``: about a second per 100,000 rows); it
-    compares nanosecond dates in one vectorised step, with the same outcome. Only the text of a
-    failing value differs (NumPy prints 9 fraction digits, not 6): ``_as_unit`` writes it back
-    in the column's own unit. A date outside 1677-2262 keeps its unit (and the slow path).
+    compares nanosecond dates in one vectorised step, with the same outcome. A date outside
+    1677-2262 keeps its unit (and the slow path).
     """
     import pandas as pd
 
-    converted, units = {}, {}
+    converted = {}
     for name, column in df.items():
         # naive dates only: GX vectorises time zones already
         if not pd.api.types.is_datetime64_dtype(column.dtype):
             continue
-        unit = str(column.dtype)[len("datetime64["):-1]
-        if unit not in _UNIT_DIGITS:
+        if str(column.dtype) not in ("datetime64[s]", "datetime64[ms]", "datetime64[us]"):
             continue
         try:
             converted[name] = column.astype("datetime64[ns]")
         except (OverflowError, ValueError):  # out of range (OutOfBoundsDatetime is a ValueError)
             continue
-        units[str(name)] = unit
     if not converted:
-        return df, {}
+        return df
     frame = df.copy(deep=False)
     for name, column in converted.items():
         frame[name] = column
-    return frame, units
+    return frame
 
 
-def _as_unit(text: str, unit: str) -> str:
-    """A value's text as NumPy prints it in ``unit``, from its nanosecond text (trailing zeros)."""
-    digits = _UNIT_DIGITS[unit]
-    pattern = rf"(T\d\d:\d\d:\d\d)\.(\d{{{digits}}})0{{{9 - digits}}}(?!\d)"
-    return re.sub(pattern, (r"\1." + r"\2") if digits else r"\1", text)
+#: Where a row of a raw frame comes from: its data row in its file (``warehouse.LINEAGE_COLUMNS``).
+ROW_COLUMN = "_row_number"
+#: What GX puts in a result that is drawn from the rows' values. None of it is kept: quality
+#: results, Data Docs and messages carry counts, columns and row positions, never values.
+VALUE_KEYS = ("partial_unexpected_list", "partial_unexpected_counts", "partial_unexpected_index_list",
+              "unexpected_list", "unexpected_index_list", "unexpected_index_query", "unexpected_rows_query")
 
 
-def _observed(exp: dict, result: dict, success: bool, units: dict[str, str] | None = None) -> str:
-    units = {c: units[c] for c in _check_columns(exp) if c in units} if units else {}
+def scrub_values(result: dict, rows: list[int] | None = None) -> dict:
+    """GX's result of one check without any value drawn from the data (``VALUE_KEYS``); with
+    ``rows``, the data rows (``_row_number``) of the first failing rows instead."""
+    for key in VALUE_KEYS:
+        result.pop(key, None)
+    if rows:
+        result["partial_unexpected_rows"] = rows
+    return result
+
+
+def _failing_rows(frame: pd.DataFrame, gx_suite, failed: list) -> dict[int, list[int]]:
+    """The data rows of the first failing rows of each failed check (GX's SUMMARY, index column
+    ``_row_number``), run again over the failed checks only: a passing run pays nothing."""
+    if ROW_COLUMN not in frame.columns or not failed:
+        return {}
+    suite = _GX["ExpectationSuite"](name=f"{gx_suite.name}__rows", expectations=[
+        copy.deepcopy(e) for e in gx_suite.expectations if e.meta.get("_index") in failed])
+    fmt = {"result_format": "SUMMARY", "partial_unexpected_count": _EXAMPLES,
+           "unexpected_index_column_names": [ROW_COLUMN]}
+    validation = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(suite, result_format=fmt)
+    rows: dict[int, list[int]] = {}
+    for r in validation.results:
+        found = []
+        for entry in (r.result or {}).get("partial_unexpected_index_list") or []:
+            value = entry.get(ROW_COLUMN) if isinstance(entry, dict) else None
+            if value is not None and not (isinstance(value, float) and math.isnan(value)):
+                found.append(int(value))
+        rows[r.expectation_config.meta.get("_index")] = sorted(set(found))[:_EXAMPLES]
+    return rows
+
+
+def _observed(result: dict, success: bool) -> str:
+    """What a check found, in counts, columns and data rows only (never a value of the data)."""
     if "unexpected_count" in result:
         count, total = result.get("unexpected_count") or 0, result.get("element_count") or 0
         text = f"{count} of {total} rows unexpected"
@@ -220,13 +239,10 @@ def _observed(exp: dict, result: dict, success: bool, units: dict[str, str] | No
             pct = result.get("unexpected_percent")
             if pct is not None and not math.isnan(pct):
                 text += f" ({pct:.2f}%)"
-            texts = [json.dumps(e, default=str) if not isinstance(e, str) else e
-                     for e in result.get("partial_unexpected_list") or []]
-            for unit in set(units.values()):  # dates GX saw in nanoseconds (``_gx_frame``)
-                texts = [_as_unit(t, unit) for t in texts]
-            examples = list(dict.fromkeys(_short(t, 200) for t in texts))  # distinct, in order
-            if examples:
-                text += f"; e.g. {'; '.join(examples[:_EXAMPLES])}"
+            rows = result.get("partial_unexpected_rows")
+            if rows:
+                text += f"; data row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows))}"
+                text += " (first of them)" if count > len(rows) else ""
         return text
     if "observed_value" in result:
         value = result["observed_value"]
@@ -264,10 +280,15 @@ def validate_dataframe(
             return reused
     frame, errors = add_derived_columns(df, suite)
     gx_suite = _gx_suite(suite)
-    frame, units = _gx_frame(frame)
+    frame = _gx_frame(frame)
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     validation = batch.validate(gx_suite, result_format=_RESULT_FORMAT)
     validated_at = reuse.now()
+    failed = [r.expectation_config.meta.get("_index") for r in validation.results
+              if (r.result or {}).get("unexpected_count")]
+    rows = _failing_rows(frame, gx_suite, failed)
+    for r in validation.results:  # nothing drawn from the data's values goes further
+        scrub_values(r.result or {}, rows.get(r.expectation_config.meta.get("_index")))
 
     by_index = {r.expectation_config.meta.get("_index"): r for r in validation.results}
     checks = []
@@ -282,7 +303,7 @@ def validate_dataframe(
         else:
             error = _exception_message(gx_result.exception_info)
             success = bool(gx_result.success) and error is None
-            observed = f"error: {error}" if error else _observed(exp, gx_result.result or {}, success, units)
+            observed = f"error: {error}" if error else _observed(gx_result.result or {}, success)
         checks.append(
             CheckResult(
                 suite=suite_name,
@@ -410,6 +431,8 @@ def validate_raw_exports(
                 check = _quarantine_check(con, spec.name, suite_name, extract, quarantine_max_pct)
                 result.results.append(check)
                 result.success = result.success and check.success
+            if any(c.checked_for_identity for c in spec.columns) and "withheld_values" in tables:
+                result.results.append(_withheld_check(con, spec.name, suite_name, extract))
             results.append(result)
     finally:
         con.close()
@@ -511,6 +534,38 @@ def _quarantine_check(con, export_name: str, suite_name: str, extract: date, max
             f"At most {max_pct:g}% of the extract's rows were quarantined at ingest "
             "(WORKFORCE_QUARANTINE_MAX_PCT); more means the export is too broken to publish from. "
             "The rows, rules and values are in raw.quarantine."
+        ),
+        validated_at=reuse.now(),
+    )
+
+
+def _withheld_check(con, export_name: str, suite_name: str, extract: date) -> CheckResult:
+    """Identity-shaped label or free-text values replaced at ingest (``raw.withheld_values``): a
+    warning naming the columns, files and lines, never the values."""
+    rows = con.execute(
+        "select column_name, source_file, count(*), list(line_number order by line_number)[1:5] "
+        "from raw.withheld_values where export_name = ? and extract_date = ? group by all order by all",
+        [export_name, extract],
+    ).fetchall()
+    total = sum(n for _, _, n, _ in rows)
+    observed = f"{total} value(s) withheld"
+    if rows:
+        observed += ": " + "; ".join(
+            f"{column} x{n} in {PureWindowsPath(source).name} (line{'s' if len(lines) > 1 else ''} "
+            f"{', '.join(str(x) for x in lines)}{', ...' if n > len(lines) else ''})"
+            for column, source, n, lines in rows)
+    return CheckResult(
+        suite=suite_name,
+        expectation="no_identity_shaped_labels",
+        column=", ".join(sorted({column for column, _, _, _ in rows})) or None,
+        severity=WARNING,
+        success=total == 0,
+        observed=observed,
+        description=(
+            "No label or free-text value of the extract is shaped like a person's identity (an identifier, "
+            "e-mail address, registration, phone or NI number, date, postcode, title and name). Any that is "
+            "has been replaced at ingest by a withheld-... label (raw.withheld_values): correct it in the "
+            "source system."
         ),
         validated_at=reuse.now(),
     )

@@ -116,6 +116,14 @@ def collect_inputs(settings: Settings, month_end, serving: dict[str, dict] | Non
                group by all order by 1, 4 desc, 2, 3""",
             [last],
         ).fetchall()
+        has_withheld = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'withheld_values'"
+        ).fetchone()[0]
+        withheld = con.execute(
+            """select source_file, rule, column_name, count(*) from raw.withheld_values where extract_date <= ?
+               group by all order by 1, 4 desc, 2, 3""",
+            [last],
+        ).fetchall() if has_withheld else []
     if serving is not None:
         used = {f["source_file"] for entry in serving.values() for f in entry["files"]}
     else:
@@ -127,6 +135,9 @@ def collect_inputs(settings: Settings, month_end, serving: dict[str, dict] | Non
     by_file: dict[str, list[dict]] = {}
     for source_file, rule, column, n in rules:
         by_file.setdefault(source_file, []).append({"rule": rule, "column": column, "rows": n})
+    withheld_by_file: dict[str, list[dict]] = {}
+    for source_file, rule, column, n in withheld:
+        withheld_by_file.setdefault(source_file, []).append({"rule": rule, "column": column, "rows": n})
     out = []
     for source_file, export_name, extract_date, sha, read, loaded, quarantined, extra in files:
         out.append({
@@ -141,6 +152,8 @@ def collect_inputs(settings: Settings, month_end, serving: dict[str, dict] | Non
             "used_for_month": source_file in used,
             "extra_columns": extra.split(",") if extra else [],
             "quarantine": by_file.get(source_file, []),
+            # identity-shaped label or free-text values replaced at ingest (raw.withheld_values)
+            "withheld": withheld_by_file.get(source_file, []),
         })
     return out
 
@@ -284,7 +297,8 @@ def audit_log_rows(record: dict) -> list[dict]:
             extract_date=f["extract_date"], sha256=f["sha256"], rows_read=f["rows_read"],
             rows_loaded=f["rows_loaded"], rows_quarantined=f["rows_quarantined"],
             outcome=("used" if f["used_for_month"] else "history") + ("" if f["reconciles"] else ", NOT RECONCILED"),
-            detail="; ".join(f"{q['rule']} on {q['column']} x{q['rows']}" for q in f.get("quarantine", [])) or None)
+            detail="; ".join([f"{q['rule']} on {q['column']} x{q['rows']}" for q in f.get("quarantine", [])]
+                             + [f"withheld {w['column']} x{w['rows']}" for w in f.get("withheld", [])]) or None)
     for c in record.get("checks", {}).get("results", []):
         add(item_type="check", item=f"{c['suite']}: {c['expectation']}" + (f" [{c['column']}]" if c["column"] else ""),
             outcome="passed" if c["success"] else f"failed ({c['severity']})", detail=c["observed"])
@@ -354,6 +368,8 @@ def format_record(record: dict) -> str:
         )
         for q in f.get("quarantine", []):
             lines.append(f"      quarantined: {q['rule']} on {q['column']}: {q['rows']} record(s)")
+        for w in f.get("withheld", []):
+            lines.append(f"      withheld:    {w['rule']} on {w['column']}: {w['rows']} value(s) replaced")
     t = record["totals"]
     lines += [
         "  (* = the extract used for the month; the others are earlier extracts kept as history)",

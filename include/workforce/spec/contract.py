@@ -7,6 +7,13 @@ from it, so the three cannot drift apart.
 Personal data: ``pseudonym`` names the identifier kind ("staff" or "child") whose keyed HMAC
 replaces the value at ingest, under ``raw_name``; ``drop`` columns (names) are never read
 past the landing zone; the date of birth becomes an age band.
+
+Identity-shaped text: ``label`` columns (team codes and names, service areas, job titles: text a
+published table or a figure's grouping may carry) and ``free_text`` columns are searched at ingest
+for values shaped like a person's identity (an identifier of the run, an e-mail address, an
+employee or registration number, a phone or NI number, a date, a postcode, a title and name).
+Such a value is replaced by a keyed, consistent ``withheld-...`` label and recorded
+(``ingest.rules.IDENTITY_SHAPED``), so it never passes ingest in clear.
 """
 
 from __future__ import annotations
@@ -14,6 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 TEXT, CODE, INT, DECIMAL, DATE, FLAG, PERIOD = "text", "code", "int", "decimal", "date", "flag", "period"
+#: Label columns: a name (team name, service area, job title) or a code (team code); a code may be
+#: all digits (a cost centre), so a long run of digits alone does not make it identity-shaped.
+NAME_LABEL, CODE_LABEL = "name", "code"
 
 # Code lists -------------------------------------------------------------------------------
 GENDER_CODES = ("0", "1", "2", "9")
@@ -60,6 +70,8 @@ class ColumnSpec:
     pseudonym: str | None = None  # "staff" | "child": keyed HMAC at ingest
     drop: bool = False  # personal data never stored (names)
     age_band: bool = False  # date of birth: stored as an age band only
+    label: str | None = None  # NAME_LABEL or CODE_LABEL: text that may be published, checked for identities
+    free_text: bool = False  # free text: checked the same way; never shown in any output
     description: str = ""
 
     @property
@@ -74,6 +86,11 @@ class ColumnSpec:
     @property
     def is_personal(self) -> bool:
         return bool(self.pseudonym or self.drop or self.age_band)
+
+    @property
+    def checked_for_identity(self) -> bool:
+        """Text searched at ingest for identity-shaped values (``label`` or ``free_text``)."""
+        return bool(self.label or self.free_text)
 
 
 _PSEUDONYM_RAW_NAMES = {
@@ -129,8 +146,8 @@ EXPORTS: tuple[ExportSpec, ...] = (
         C("ethnicity", CODE, True, codes=ETHNICITY_CODES),
         C("spell_id", TEXT, True),
         C("post_id", TEXT),
-        C("team_code", TEXT, True),
-        C("job_title", TEXT),
+        C("team_code", TEXT, True, label=CODE_LABEL),
+        C("job_title", TEXT, label=NAME_LABEL),
         C("org_role", INT, True, codes=ORG_ROLES),
         C("career_grade", CODE, True, codes=CAREER_GRADES),
         C("contract_type", CODE, True, codes=CONTRACT_TYPES),
@@ -147,7 +164,7 @@ EXPORTS: tuple[ExportSpec, ...] = (
     )),
     ExportSpec("hr_establishment", "hr", True, "Funded posts.", (
         C("post_id", TEXT, True),
-        C("team_code", TEXT, True),
+        C("team_code", TEXT, True, label=CODE_LABEL),
         C("org_role", INT, True, codes=ORG_ROLES),
         C("career_grade", CODE, True, codes=CAREER_GRADES),
         C("budgeted_fte", DECIMAL, True),
@@ -163,17 +180,17 @@ EXPORTS: tuple[ExportSpec, ...] = (
         C("working_days_lost", DECIMAL),
     )),
     ExportSpec("hr_teams", "hr", False, "Organisation structure.", (
-        C("team_code", TEXT, True),
-        C("team_name", TEXT, True),
-        C("service_area", TEXT, True),
-        C("locality", TEXT),
+        C("team_code", TEXT, True, label=CODE_LABEL),
+        C("team_name", TEXT, True, label=NAME_LABEL),
+        C("service_area", TEXT, True, label=NAME_LABEL),
+        C("locality", TEXT, label=NAME_LABEL),
     )),
     ExportSpec("hr_exit_interviews", "hr", False, "Exit interviews.", (
         C("employee_id", TEXT, True, pseudonym="staff"),
         C("leaving_date", DATE, True),
         C("interview_date", DATE),
         C("primary_reason", CODE, True, codes=EXIT_REASONS),
-        C("other_reasons", TEXT),
+        C("other_reasons", TEXT, free_text=True),
         C("would_return", FLAG),
     )),
     ExportSpec("payroll_lines", "payroll", False, "One row per pay element per person per period.", (
@@ -186,8 +203,8 @@ EXPORTS: tuple[ExportSpec, ...] = (
     ExportSpec("agency_assignments", "agency", True, "Agency social workers engaged.", (
         C("assignment_id", TEXT, True),
         C("swe_registration", TEXT, True, pseudonym="staff"),
-        C("agency_name", TEXT, True),
-        C("team_code", TEXT, True),
+        C("agency_name", TEXT, True, label=NAME_LABEL),
+        C("team_code", TEXT, True, label=CODE_LABEL),
         C("post_id", TEXT),
         C("org_role", INT, True, codes=ORG_ROLES),
         C("fte", DECIMAL, True),
@@ -207,17 +224,17 @@ EXPORTS: tuple[ExportSpec, ...] = (
         C("prof_staff_id", TEXT, pseudonym="staff"),
         C("prof_professional_name", TEXT, drop=True),
         C("prof_social_worker_registration_no", TEXT, pseudonym="staff"),
-        C("prof_professional_job_title", TEXT),
+        C("prof_professional_job_title", TEXT, label=NAME_LABEL),
         C("prof_professional_caseload", INT),
-        C("prof_professional_department", TEXT),
+        C("prof_professional_department", TEXT, label=NAME_LABEL),
         C("prof_full_time_equivalency", DECIMAL),
         C("prof_agency_worker_flag", FLAG),
     )),
     ExportSpec("ssd_involvements", "cms", True, "Worker allocations to children.", (
         C("invo_involvements_id", TEXT, True),
         C("invo_professional_id", TEXT, True, pseudonym="staff"),
-        C("invo_professional_role_id", TEXT, True),
-        C("invo_professional_team", TEXT),
+        C("invo_professional_role_id", TEXT, True, label=CODE_LABEL),
+        C("invo_professional_team", TEXT, label=CODE_LABEL),
         C("invo_involvement_start_date", DATE, True),
         C("invo_involvement_end_date", DATE),
         C("invo_worker_change_reason", CODE, codes=WORKER_CHANGE_REASONS),
@@ -225,10 +242,10 @@ EXPORTS: tuple[ExportSpec, ...] = (
         C("invo_referral_id", TEXT),
     )),
     ExportSpec("ssd_department", "cms", False, "CMS team structure.", (
-        C("dept_team_id", TEXT, True),
-        C("dept_team_name", TEXT, True),
-        C("dept_team_parent_id", TEXT),
-        C("dept_team_parent_name", TEXT),
+        C("dept_team_id", TEXT, True, label=CODE_LABEL),
+        C("dept_team_name", TEXT, True, label=NAME_LABEL),
+        C("dept_team_parent_id", TEXT, label=CODE_LABEL),
+        C("dept_team_parent_name", TEXT, label=NAME_LABEL),
     )),
 )
 

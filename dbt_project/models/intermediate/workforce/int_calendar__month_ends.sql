@@ -1,5 +1,12 @@
 {#- One row per month_end from the start of the history to the reporting month end.
-    window_start is exclusive: flows count dates in (window_start, month_end]. -#}
+    window_start is exclusive: flows count dates in (window_start, month_end]. A history shorter
+    than the 12 month-ends of a 12-month figure's window would average it over part of the window,
+    so it is refused (as WORKFORCE_HISTORY_MONTHS is, in workforce.config). -#}
+{%- if var('history_months') | int < 12 %}
+    {{ exceptions.raise_compiler_error(
+        "history_months is " ~ var('history_months') ~ ": a 12-month figure needs at least 12 month-ends"
+    ) }}
+{%- endif %}
 with workers as (
     select * from {{ ref('stg_hr__workers') }}
 ),

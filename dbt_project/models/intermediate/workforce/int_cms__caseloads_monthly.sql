@@ -29,14 +29,25 @@ agency as (
     select * from {{ ref('int_agency__assignments_monthly') }}
 ),
 
+-- Children as small whole numbers: the allocations open at each month end are many (a child is
+-- open at every month end of every allocation), and distinct 64-character keys in their
+-- millions do not fit a council's memory; whole numbers do, and count the same.
+child_numbers as (
+    select
+        child_key,
+        row_number() over (order by child_key) as child_number
+    from (select distinct child_key from involvements)
+),
+
 open_allocations as (
     select distinct
         month_ends.month_end,
         involvements.professional_key,
-        involvements.child_key
+        child_numbers.child_number
     from month_ends
     inner join involvements
         on {{ is_active_on('involvements.involvement_start_date', 'involvements.involvement_end_date', 'month_ends.month_end') }}
+    inner join child_numbers on involvements.child_key = child_numbers.child_key
 ),
 
 workers_at_month_end as (
@@ -87,53 +98,86 @@ employee_numbers_at_month_end as (
     from in_post
 ),
 
-allocations_matched as (
-    select
-        open_allocations.month_end,
-        open_allocations.professional_key,
-        open_allocations.child_key,
-        coalesce(by_registration.person_key, by_employee_number.person_key) as person_key
+-- Who holds each professional's cases at each month end, decided once per (month end,
+-- professional) rather than once per allocation.
+professional_months as (
+    select distinct
+        month_end,
+        professional_key
     from open_allocations
+),
+
+professional_holders as (
+    select
+        professional_months.month_end,
+        professional_months.professional_key,
+        coalesce(by_registration.person_key, by_employee_number.person_key) as person_key
+    from professional_months
     left join professionals
-        on open_allocations.professional_key = professionals.professional_key
+        on professional_months.professional_key = professionals.professional_key
     left join people_at_month_end as by_registration
         on
-            open_allocations.month_end = by_registration.month_end
+            professional_months.month_end = by_registration.month_end
             and professionals.person_key = by_registration.person_key
     left join employee_numbers_at_month_end as by_employee_number
         on
-            open_allocations.month_end = by_employee_number.month_end
+            professional_months.month_end = by_employee_number.month_end
             and professionals.person_key is null
             and professionals.employee_key = by_employee_number.employee_key
 ),
 
+-- Each child once per holder: a person with two CMS professional records who holds one child
+-- under both has that child once.
+matched_cases as (
+    select
+        month_end,
+        person_key,
+        count(*) as cases
+    from (
+        select distinct
+            open_allocations.month_end,
+            professional_holders.person_key,
+            open_allocations.child_number
+        from open_allocations
+        inner join professional_holders
+            on
+                open_allocations.month_end = professional_holders.month_end
+                and open_allocations.professional_key = professional_holders.professional_key
+        where professional_holders.person_key is not null
+    )
+    group by month_end, person_key
+),
+
 matched_holders as (
     select
-        allocations_matched.month_end,
-        allocations_matched.person_key as holder_key,
+        matched_cases.month_end,
+        matched_cases.person_key as holder_key,
         true as is_matched,
-        count(distinct allocations_matched.child_key) as cases,
-        any_value(people.fte) as fte,
-        any_value(people.team_code) as team_code,
-        any_value(people.service_area) as service_area
-    from allocations_matched
+        matched_cases.cases,
+        people.fte,
+        people.team_code,
+        people.service_area
+    from matched_cases
     inner join people_at_month_end as people
-        on allocations_matched.month_end = people.month_end and allocations_matched.person_key = people.person_key
-    group by allocations_matched.month_end, allocations_matched.person_key
+        on matched_cases.month_end = people.month_end and matched_cases.person_key = people.person_key
 ),
 
 unmatched_holders as (
     select
-        month_end,
-        professional_key as holder_key,
+        open_allocations.month_end,
+        open_allocations.professional_key as holder_key,
         false as is_matched,
-        count(distinct child_key) as cases,
+        count(*) as cases,
         cast(null as double) as fte,
         cast(null as varchar) as team_code,
         'Unknown' as service_area
-    from allocations_matched
-    where person_key is null
-    group by month_end, professional_key
+    from open_allocations
+    inner join professional_holders
+        on
+            open_allocations.month_end = professional_holders.month_end
+            and open_allocations.professional_key = professional_holders.professional_key
+    where professional_holders.person_key is null
+    group by open_allocations.month_end, open_allocations.professional_key
 ),
 
 final as (

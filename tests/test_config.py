@@ -1,0 +1,41 @@
+"""Settings that cannot give a true figure are refused before anything runs (issue 11, class 1)."""
+
+from __future__ import annotations
+
+import pytest
+from workforce.config import MIN_HISTORY_MONTHS, ConfigError, load_settings
+
+
+@pytest.mark.parametrize("months", ["-3", "0", "1", "6", "11"])
+def test_a_history_shorter_than_a_12_month_window_is_refused(monkeypatch, months):
+    """With fewer month-ends than a 12-month figure averages over, FTE-years would be computed from
+    part of their window (6 months halved them and doubled the cost per FTE-year)."""
+    monkeypatch.setenv("WORKFORCE_HISTORY_MONTHS", months)
+    with pytest.raises(ConfigError, match=rf"WORKFORCE_HISTORY_MONTHS is {months}\b.*at least {MIN_HISTORY_MONTHS}"):
+        load_settings()
+
+
+@pytest.mark.parametrize("months", ["12", "13", "96"])
+def test_a_history_covering_the_window_is_accepted(monkeypatch, months):
+    monkeypatch.setenv("WORKFORCE_HISTORY_MONTHS", months)
+    assert load_settings().history_months == int(months)
+
+
+@pytest.mark.parametrize("raw", ["twelve", "12.5", ""])
+def test_a_history_that_is_not_a_whole_number_is_refused(monkeypatch, raw):
+    monkeypatch.setenv("WORKFORCE_HISTORY_MONTHS", raw)
+    if raw == "":  # empty means unset: the default
+        assert load_settings().history_months == 96
+    else:
+        with pytest.raises(ConfigError, match="WORKFORCE_HISTORY_MONTHS must be a whole number"):
+            load_settings()
+
+
+def test_the_dbt_calendar_refuses_a_short_history_too():
+    """dbt run by hand (not through workforce.config) gets the same refusal, from the model."""
+    from pathlib import Path
+
+    sql = (Path(__file__).parents[1] / "dbt_project/models/intermediate/workforce/int_calendar__month_ends.sql")
+    text = sql.read_text(encoding="utf-8")
+    assert f"var('history_months') | int < {MIN_HISTORY_MONTHS}" in text
+    assert "raise_compiler_error" in text
