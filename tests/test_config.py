@@ -38,4 +38,4 @@ def test_the_dbt_calendar_refuses_a_short_history_too():
     sql = (Path(__file__).parents[1] / "dbt_project/models/intermediate/workforce/int_calendar__month_ends.sql")
     text = sql.read_text(encoding="utf-8")
     assert f"var('history_months') | int < {MIN_HISTORY_MONTHS}" in text
-    assert "raise_compiler_error" in text
+    assert "{{ fail(" in text

@@ -3,9 +3,7 @@
     than the 12 month-ends of a 12-month figure's window would average it over part of the window,
     so it is refused (as WORKFORCE_HISTORY_MONTHS is, in workforce.config). -#}
 {%- if var('history_months') | int < 12 %}
-    {{ exceptions.raise_compiler_error(
-        "history_months is " ~ var('history_months') ~ ": a 12-month figure needs at least 12 month-ends"
-    ) }}
+    {{ fail("history_months is " ~ var('history_months') ~ ": a 12-month figure needs at least 12 month-ends") }}
 {%- endif %}
 with workers as (
     select * from {{ ref('stg_hr__workers') }}

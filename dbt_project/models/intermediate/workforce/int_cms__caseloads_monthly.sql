@@ -36,7 +36,7 @@ child_numbers as (
     select
         child_key,
         row_number() over (order by child_key) as child_number
-    from (select distinct child_key from involvements)
+    from (select distinct child_key from involvements) as children
 ),
 
 open_allocations as (
@@ -144,7 +144,7 @@ matched_cases as (
                 open_allocations.month_end = professional_holders.month_end
                 and open_allocations.professional_key = professional_holders.professional_key
         where professional_holders.person_key is not null
-    )
+    ) as held
     group by month_end, person_key
 ),
 
