@@ -39,3 +39,22 @@ def test_the_dbt_calendar_refuses_a_short_history_too():
     text = sql.read_text(encoding="utf-8")
     assert f"var('history_months') | int < {MIN_HISTORY_MONTHS}" in text
     assert "{{ fail(" in text
+
+
+@pytest.mark.parametrize("name", ["WORKFORCE_DUCKDB_MEMORY_LIMIT", "WORKFORCE_EXTRACT_MEMORY_LIMIT"])
+@pytest.mark.parametrize(("value", "ok"), [("4GB", True), ("768MB", True), ("1.5GiB", True), ("512 mb", True),
+                                           ("lots", False), ("4", False), ("-1GB", False), ("4 GB RAM", False)])
+def test_memory_limits_are_checked_before_anything_runs(monkeypatch, name, value, ok):
+    monkeypatch.setenv(name, value)
+    if ok:
+        load_settings()
+    else:
+        with pytest.raises(ConfigError, match=rf"{name} must be an amount of memory"):
+            load_settings()
+
+
+@pytest.mark.parametrize("value", ["0", "-2"])
+def test_threads_must_be_at_least_one(monkeypatch, value):
+    monkeypatch.setenv("WORKFORCE_DUCKDB_THREADS", value)
+    with pytest.raises(ConfigError, match="WORKFORCE_DUCKDB_THREADS must be at least 1"):
+        load_settings()

@@ -31,6 +31,7 @@ against its working directory, not the profile's folder.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import overload
@@ -69,6 +70,18 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+_MEMORY = re.compile(r"(?i)^\s*\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)\s*$")
+
+
+def _memory(name: str, default: str) -> str:
+    """A DuckDB memory limit such as ``4GB`` or ``768MiB``, checked here rather than by DuckDB
+    half-way through a step."""
+    value = _env(name, default)
+    if not _MEMORY.match(value):
+        raise ConfigError(f"{name} must be an amount of memory such as 4GB, 1GB or 768MB, got {value!r}")
+    return value
 
 
 def _path(name: str, default: Path) -> Path:
@@ -172,6 +185,11 @@ def load_settings() -> Settings:
             "WORKFORCE_EXTRACT_WINDOW_DAYS_BEFORE and _AFTER must be >= 0 and add up to at most 27, so that no extract "
             f"can serve two months; got {before} and {after}"
         )
+    threads = _env_int("WORKFORCE_DUCKDB_THREADS", 2)
+    if threads < 1:
+        raise ConfigError(f"WORKFORCE_DUCKDB_THREADS must be at least 1, got {threads}")
+    memory = {name: _memory(name, default) for name, default in
+              (("WORKFORCE_DUCKDB_MEMORY_LIMIT", "4GB"), ("WORKFORCE_EXTRACT_MEMORY_LIMIT", "1GB"))}
     lock_timeout = _env_int("WORKFORCE_LOCK_TIMEOUT_SECONDS", 3600)
     if lock_timeout <= 0:
         raise ConfigError("WORKFORCE_LOCK_TIMEOUT_SECONDS must be > 0")
@@ -182,9 +200,9 @@ def load_settings() -> Settings:
         pseudonymisation_key=_env("WORKFORCE_PSEUDONYMISATION_KEY"),
         caseload_target=target,
         history_months=history,
-        duckdb_memory_limit=_env("WORKFORCE_DUCKDB_MEMORY_LIMIT", "4GB"),
-        extract_memory_limit=_env("WORKFORCE_EXTRACT_MEMORY_LIMIT", "1GB"),
-        duckdb_threads=_env_int("WORKFORCE_DUCKDB_THREADS", 2),
+        duckdb_memory_limit=memory["WORKFORCE_DUCKDB_MEMORY_LIMIT"],
+        extract_memory_limit=memory["WORKFORCE_EXTRACT_MEMORY_LIMIT"],
+        duckdb_threads=threads,
         dbt_project_dir=_path("WORKFORCE_DBT_PROJECT_DIR", PROJECT_ROOT / "dbt_project"),
         expectations_dir=_path("WORKFORCE_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations"),
         quarantine_max_pct=quarantine_max_pct,

@@ -144,9 +144,61 @@ def run_dbt(
     for w in warnings:
         log.warning("dbt warning: %s", w)
     if code != 0:
+        if failures:
+            traced = _trace_to_inputs(settings, month, results_path)
+            failures = [f + traced.get(f.split(":", 1)[0], "") for f in failures]
         detail = "\n  - ".join(failures) if failures else "\n".join(tail)
         raise DbtBuildError(f"dbt {' '.join(args)} failed (exit {code}):\n  - {detail}")
     return result
+
+
+def _trace_to_inputs(settings: Settings, month: ReportingMonth | None, results_path: Path) -> dict[str, str]:
+    """For each failed node of the last run: the column it checks and the input files its figures
+    come from (the raw sources it depends on, through every model in between, and the extract of
+    each that serves the month), as text to append to its failure line. Best effort: nothing is
+    added where dbt's manifest or the landing folder cannot say."""
+    try:
+        manifest = json.loads((results_path.parent / "manifest.json").read_text(encoding="utf-8"))
+        results = json.loads(results_path.read_text(encoding="utf-8")).get("results", [])
+    except (OSError, ValueError):
+        return {}
+    nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    serving: dict[str, str] = {}
+    if month is not None:
+        try:
+            from workforce.ingest.readiness import assess
+
+            serving = assess(settings, month.end).serving
+        except Exception as exc:  # noqa: BLE001 - only a message gets poorer
+            log.debug("no serving extracts for the failure message: %s", exc)
+
+    def sources(unique_id: str, seen: set[str]) -> set[str]:
+        if unique_id in seen:
+            return set()
+        seen.add(unique_id)
+        if unique_id.startswith("source."):
+            return {manifest["sources"][unique_id]["name"]} if unique_id in manifest.get("sources", {}) else set()
+        node = nodes.get(unique_id) or {}
+        found: set[str] = set()
+        for parent in (node.get("depends_on") or {}).get("nodes", []):
+            found |= sources(parent, seen)
+        return found
+
+    traced = {}
+    for r in results:
+        if r.get("status") not in ("error", "fail", "runtime error"):
+            continue
+        unique_id = r.get("unique_id") or ""
+        exports = sorted(sources(unique_id, set()))
+        node = nodes.get(unique_id) or {}
+        parts = []
+        if node.get("column_name"):
+            parts.append(f"column {node['column_name']}")
+        if exports:
+            parts.append("inputs: " + ", ".join(serving.get(e, f"{e} (no extract for the month)") for e in exports))
+        if parts:
+            traced[unique_id] = " [" + "; ".join(parts) + "]"
+    return traced
 
 
 def _read_run_results(path: Path) -> tuple[list[str], list[str], int]:
