@@ -58,3 +58,36 @@ def test_threads_must_be_at_least_one(monkeypatch, value):
     monkeypatch.setenv("WORKFORCE_DUCKDB_THREADS", value)
     with pytest.raises(ConfigError, match="WORKFORCE_DUCKDB_THREADS must be at least 1"):
         load_settings()
+
+
+@pytest.mark.parametrize(("raw", "code"), [("878", "878"), ("314 / 318", "314 / 318"), ("314/318", "314 / 318"),
+                                          (" 940  /941 ", "940 / 941"), ("201", "201")])
+def test_la_codes_and_joint_returns_as_dfe_writes_them(monkeypatch, raw, code):
+    monkeypatch.setenv("WORKFORCE_LA_CODE", raw)
+    assert load_settings().la_code == code
+
+
+@pytest.mark.parametrize("raw", ["E06000061", "87", "8780", "314 /", "314 & 318", "Devon", "314 / 318 / x"])
+def test_other_council_codes_are_refused(monkeypatch, raw):
+    monkeypatch.setenv("WORKFORCE_LA_CODE", raw)
+    with pytest.raises(ConfigError, match="WORKFORCE_LA_CODE must be DfE's old_la_code"):
+        load_settings()
+
+
+def test_every_council_code_dfe_publishes_is_accepted():
+    import csv
+    from pathlib import Path
+
+    from workforce.config import normalise_la_code
+
+    seed = Path(__file__).parents[1] / "dbt_project/seeds/dfe/dfe_csww_indicators.csv"
+    with seed.open(encoding="utf-8") as fh:
+        codes = {row["old_la_code"] for row in csv.DictReader(fh) if row["geographic_level"] == "Local authority"}
+    assert {"314 / 318", "940 / 941"} <= codes and len(codes) > 140
+    assert all(normalise_la_code(code) == code for code in codes)
+    import re
+
+    from workforce.spec.catalogue import load_catalogue
+
+    pattern = next(c.pattern for t in load_catalogue().tables for c in t.columns if c.name == "la_code")
+    assert pattern and all(re.match(pattern, code) for code in codes)  # what config accepts, the checks accept

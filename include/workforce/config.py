@@ -4,7 +4,7 @@
 |---|---|---|
 | WORKFORCE_LANDING_DIR | ``$WORKFORCE_DATA_DIR/landing`` | where the source systems drop their exports |
 | WORKFORCE_DATA_DIR | ``./data`` (made absolute) | warehouse, published outputs, quality results |
-| WORKFORCE_LA_CODE | ``878`` (Devon, the demo council) | DfE ``old_la_code`` of the council |
+| WORKFORCE_LA_CODE | ``878`` (Devon, the demo council) | DfE ``old_la_code`` of the council; a joint return as DfE writes it, e.g. ``314 / 318`` |
 | WORKFORCE_PSEUDONYMISATION_KEY | unset | secret HMAC key; the demo key is used only for generated sample data |
 | WORKFORCE_CASELOAD_TARGET | ``15`` | cases per FTE (Dorset's 1:15) |
 | WORKFORCE_HISTORY_MONTHS | ``96`` | month-ends computed before and including the reporting month (at least 12) |
@@ -144,14 +144,27 @@ class Settings:
 MIN_HISTORY_MONTHS = 12
 
 
+_LA_CODE = re.compile(r"^\d{3}(\s*/\s*\d{3})*$")
+
+
+def normalise_la_code(raw: str) -> str:
+    """DfE's ``old_la_code`` as DfE writes it: three digits, or the codes of a joint return
+    joined by `` / `` (Kingston upon Thames and Richmond upon Thames: ``314 / 318``; North and
+    West Northamptonshire: ``940 / 941``), whatever the spacing given."""
+    if not _LA_CODE.match(raw):
+        raise ConfigError(
+            f"WORKFORCE_LA_CODE must be DfE's old_la_code: three digits (e.g. 878), or a joint return's codes "
+            f"as DfE writes them (e.g. '314 / 318'); got {raw!r}"
+        )
+    return " / ".join(part.strip() for part in raw.split("/"))
+
+
 def load_settings() -> Settings:
     """Read the environment once; call again after changing it (tests do)."""
     data_dir = Path(_env("WORKFORCE_DATA_DIR", "data")).expanduser().resolve()
     landing_default = str(data_dir / "landing")
     landing_dir = Path(_env("WORKFORCE_LANDING_DIR", landing_default)).expanduser().resolve()
-    la_code = _env("WORKFORCE_LA_CODE", "878")
-    if not la_code.isdigit():
-        raise ConfigError(f"WORKFORCE_LA_CODE must be DfE's numeric old_la_code, got {la_code!r}")
+    la_code = normalise_la_code(_env("WORKFORCE_LA_CODE", "878"))
     target = _env_int("WORKFORCE_CASELOAD_TARGET", 15)
     history = _env_int("WORKFORCE_HISTORY_MONTHS", 96)
     if target <= 0:

@@ -38,6 +38,8 @@ Keys of a column:
     rounding at publication, checked on the published rows.
 ``needs``
     optional exports the figure needs: without them it is published as ``x``.
+``pattern``
+    a text column's values match this regular expression (checked on the published rows).
 ``dfe_indicator``
     one of DfE's CSWW indicators (reconciled with DfE's published figures).
 ``suppress: primary``
@@ -48,6 +50,8 @@ Keys of a column:
 """
 
 from __future__ import annotations
+
+import re
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -83,6 +87,7 @@ _COLUMN_KEYS = {
     "suppress",
     "follows",
     "formula",
+    "pattern",
 }
 _TABLE_KEYS = {"name", "description", "grain", "monthly", "disclosure", "columns"}
 _DISCLOSURE_KEYS = {"group_by", "levels", "row_sums", "cross_sums"}
@@ -113,6 +118,7 @@ class Column:
     suppress: str | None = None
     follows: tuple[str, ...] = ()
     formula: str | None = None
+    pattern: str | None = None
 
     @property
     def status_column(self) -> str | None:
@@ -284,6 +290,13 @@ def _column(raw: dict, table: str, place: str, problems: _Problems) -> Column | 
         problems.add(raw, place, "suppress must be 'primary' (or absent)")
     if raw.get("formula") and raw.get("kind") != "denominator":
         problems.add(raw, place, "only a denominator has a 'formula'")
+    if raw.get("pattern") is not None:
+        if raw.get("type") != "varchar":
+            problems.add(raw, place, "only a varchar column has a 'pattern'")
+        try:
+            re.compile(str(raw["pattern"]))
+        except re.error as exc:
+            problems.add(raw, place, f"pattern {raw['pattern']!r} is not a regular expression: {exc}")
     if any(not raw.get(k) for k in ("name", "kind", "type", "definition")):
         return None
     return Column(
@@ -302,6 +315,7 @@ def _column(raw: dict, table: str, place: str, problems: _Problems) -> Column | 
         suppress=raw.get("suppress"),
         follows=tuple(raw.get("follows") or ()),
         formula=raw.get("formula"),
+        pattern=raw.get("pattern"),
     )
 
 

@@ -325,6 +325,15 @@ def published_expectations(table: Table) -> list[dict]:
                     status_column=status_column(c.name),
                 )
             )
+        if c.pattern:
+            exps.append(
+                _expect(
+                    "expect_column_values_to_match_regex",
+                    {"column": c.name, "regex": c.pattern},
+                    "critical",
+                    f"{c.name} matches {c.pattern} ({c.definition.rstrip('.')}).",
+                )
+            )
         if c.kind in ("count", "fte", "fte_years", "days", "denominator", "rate"):
             exps.append(
                 _expect(
