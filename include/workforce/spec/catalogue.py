@@ -52,7 +52,6 @@ Keys of a column:
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
