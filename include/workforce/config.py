@@ -4,7 +4,7 @@
 |---|---|---|
 | WORKFORCE_LANDING_DIR | ``$WORKFORCE_DATA_DIR/landing`` | where the source systems drop their exports |
 | WORKFORCE_DATA_DIR | ``./data`` (made absolute) | warehouse, published outputs, quality results |
-| WORKFORCE_LA_CODE | ``878`` (Devon, the demo council) | DfE ``old_la_code``; a joint return as DfE writes it (``314 / 318``) |
+| WORKFORCE_LA_CODE | ``878`` (Devon) | DfE ``old_la_code``; a joint return as DfE writes it (``314 / 318``) |
 | WORKFORCE_PSEUDONYMISATION_KEY | unset | secret HMAC key; the demo key is used only for generated sample data |
 | WORKFORCE_CASELOAD_TARGET | ``15`` | cases per FTE (Dorset's 1:15) |
 | WORKFORCE_HISTORY_MONTHS | ``96`` | month-ends computed before and including the reporting month (at least 12) |
