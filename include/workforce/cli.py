@@ -4,6 +4,7 @@
     workforce run --month 2026-09      extract, transform, validate and publish one month
     workforce run --month 2026-09 --step validate   one step only (as one DAG task does)
     workforce run --month 2026-09 --force           rebuild even when nothing is new (see below)
+    workforce check --month 2026-09    pre-flight: what the run would load, quarantine or reject (writes nothing)
     workforce audit --month 2026-09    the month's audit record: input files, hashes, checks, outputs
 
 A rerun of a month with nothing new keeps the month's capture and staged output: transform and
@@ -91,6 +92,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import replace
+
+    from workforce.ingest.check import check
+
+    month = ReportingMonth.parse(args.month) if args.month else ReportingMonth.for_run_date(date.today())
+    settings = load_settings()
+    if args.landing:
+        settings = replace(settings, landing_dir=Path(args.landing).expanduser().resolve())
+    report = check(settings, month.end, None if args.json else _progress)
+    print(json.dumps(report.to_dict(), indent=1) if args.json else "\n" + report.format(), flush=True)
+    return 0 if report.ok else 1
+
+
 def _cmd_audit(args: argparse.Namespace) -> int:
     import json
 
@@ -131,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true",
                      help="run transform and validate in full even when nothing is new since their last run")
     run.set_defaults(func=_cmd_run)
+
+    chk = sub.add_parser("check", help="pre-flight: what a run of the month would load, quarantine or reject "
+                                       "(reads only; writes nothing)")
+    chk.add_argument("--month", help="reporting month YYYY-MM (default: last month)")
+    chk.add_argument("--landing", help="landing folder (default: $WORKFORCE_LANDING_DIR)")
+    chk.add_argument("--json", action="store_true", help="the report as JSON, for tools")
+    chk.set_defaults(func=_cmd_check)
 
     aud = sub.add_parser("audit", help="print the audit record of a published (or validated) month")
     aud.add_argument("--month", required=True, help="reporting month YYYY-MM")
