@@ -18,6 +18,7 @@
 | WORKFORCE_EXTRACT_WINDOW_DAYS_BEFORE | ``7`` | an extract dated up to this many days before the month end serves it |
 | WORKFORCE_EXTRACT_WINDOW_DAYS_AFTER | ``14`` | ... and one dated up to this many days after it (exports land in M+1) |
 | WORKFORCE_LOCK_TIMEOUT_SECONDS | ``3600`` | how long a step waits for another step's hold on the warehouse |
+| WORKFORCE_PROFILE | unset (the contract) | mapping profile: a YAML path or a shipped name (``ingest.profile``) |
 
 Quarantine: the threshold applies per export, to the extract used for the reporting month.
 Readiness: a month is served, per export, by its latest extract dated inside the month's window
@@ -106,6 +107,7 @@ class Settings:
     extract_window_days_before: int = 7
     extract_window_days_after: int = 14
     lock_timeout_seconds: int = 3600
+    profile: str | None = None  # WORKFORCE_PROFILE: a mapping profile's path or shipped name (ingest.profile)
 
     # Derived locations -------------------------------------------------------------------
     @property
@@ -223,4 +225,19 @@ def load_settings() -> Settings:
         extract_window_days_after=after,
         lock_timeout_seconds=lock_timeout,
         suppression_threshold=threshold,
+        profile=_profile(),
     )
+
+
+def _profile() -> str | None:
+    """WORKFORCE_PROFILE, checked now: a profile with a problem stops before any step starts."""
+    from workforce.ingest.profile import ProfileError, load_profile
+
+    value = _env("WORKFORCE_PROFILE")
+    if value is None:
+        return None
+    try:
+        load_profile(value)
+    except ProfileError as exc:
+        raise ConfigError(str(exc)) from None
+    return value

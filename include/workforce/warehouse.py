@@ -85,6 +85,8 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     # Row accounting (rows_read = rows_loaded + rows_quarantined); row_count = rows_loaded.
     for column in ("rows_read", "rows_loaded", "rows_quarantined"):
         con.execute(f"ALTER TABLE {MANIFEST_TABLE} ADD COLUMN IF NOT EXISTS {column} BIGINT")
+    # The mapping profile the file was read with (SHA-256 of its YAML; NULL: the contract's shape).
+    con.execute(f"ALTER TABLE {MANIFEST_TABLE} ADD COLUMN IF NOT EXISTS profile_sha256 VARCHAR")
     # Rows set aside at ingest: one row per (file, data row, column, rule); see ingest.rules.RULES.
     con.execute(
         f"""CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} (

@@ -44,11 +44,15 @@ transaction, so a rejected file or a crash leaves the warehouse exactly as it wa
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 
 from workforce.config import Settings
 from workforce.ingest import readiness
@@ -62,6 +66,7 @@ from workforce.ingest.landing import (
     scan,
     survey,
 )
+from workforce.ingest.profile import ColumnMap, ExportProfile, load_profile, mapped_expression, unmapped_condition
 from workforce.ingest.pseudonymise import Pseudonymiser, resolve_key
 from workforce.ingest.readers import (
     FileRejected,
@@ -181,8 +186,9 @@ def extract(
     say = progress or log.info
     today = today or date.today()
     _first, last = readiness.window(settings, month_end)
+    profile = load_profile(settings.profile)
     try:
-        landing = survey(settings.landing_dir, last)
+        landing = survey(settings.landing_dir, last, profile)
     except LandingFolderMissing as exc:
         raise ExtractError([str(exc)]) from None
     files = landing.usable
@@ -202,7 +208,9 @@ def extract(
     loads: list[FileLoad] = []
     with connect(settings, memory_limit=settings.extract_memory_limit) as con:
         ensure_raw_schema(con)
-        known = dict(con.execute(f"SELECT source_file, sha256 FROM {MANIFEST_TABLE}").fetchall())
+        # a file is unchanged when its bytes and the profile it was read with are (a profile edit reloads)
+        known = {f: (sha, prof or "") for f, sha, prof in con.execute(
+            f"SELECT source_file, sha256, profile_sha256 FROM {MANIFEST_TABLE}").fetchall()}
         con.execute("BEGIN TRANSACTION")
         try:
             warnings += _remove_vanished(con, settings, known)
@@ -212,7 +220,7 @@ def extract(
                         f"{lf.source_file}: extract date {lf.extract_date} (from the file name) is in the future")
                     continue
                 scanned = scan(lf.path, text=not lf.is_xlsx)
-                if known.get(lf.source_file) == scanned.sha256:
+                if known.get(lf.source_file) == (scanned.sha256, profile.digest):
                     loads.append(FileLoad(lf.source_file, lf.export.name, lf.extract_date, scanned.sha256,
                                           "unchanged", -1))
                     continue
@@ -223,7 +231,7 @@ def extract(
                         problems.append(str(exc))
                     continue
                 try:
-                    load = _load_file(con, lf, scanned, pseudonymiser, files, known)
+                    load = _load_file(con, lf, scanned, pseudonymiser, files, known, profile.digest)
                 except FileRejected as exc:
                     problems.append(str(exc))
                     continue
@@ -254,7 +262,7 @@ def extract(
     return report
 
 
-def _remove_vanished(con, settings: Settings, known: dict[str, str]) -> list[str]:
+def _remove_vanished(con, settings: Settings, known: dict[str, tuple[str, str]]) -> list[str]:
     """Rows of files no longer in the landing folder leave the warehouse (it mirrors the folder)."""
     said = []
     for source_file in sorted(known):
@@ -298,11 +306,79 @@ def _check_file(lf: LandingFile, scanned: Scan) -> Header:
     if duplicated:
         raise FileRejected(lf.source_file, f"column(s) {duplicated} appear more than once in the header")
     spec = lf.export
+    if lf.reading is not None:
+        missing = [f"{lf.reading.source_name(c)!r} ({c} in the mapping profile)" for c in spec.required_columns
+                   if not _provided(lf.reading, c, names)]
+        if missing:
+            raise FileRejected(lf.source_file, f"missing required column(s) {', '.join(missing)}; the header has "
+                                               f"{', '.join(repr(n) for n in names)}")
+        return header
     missing = [c for c in spec.required_columns if c not in names]
     if missing:
         extra = [c for c in names if c not in spec.column_names]
         raise FileRejected(lf.source_file, _header_problem(lf, header, missing, extra))
     return header
+
+
+def _is_utf8(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+
+
+@contextmanager
+def _utf8_copy(lf: LandingFile) -> Iterator[Path]:
+    """A temporary UTF-8 copy of a CSV in the encoding its profile names, decoded in blocks."""
+    assert lf.reading is not None
+    encoding = lf.reading.encoding
+    with tempfile.TemporaryDirectory(prefix="workforce-decode-") as folder:
+        copy = Path(folder) / lf.path.name
+        try:
+            with (lf.path.open(encoding=encoding, newline="") as src,
+                  copy.open("w", encoding="utf-8", newline="") as dst):
+                while block := src.read(1 << 20):
+                    dst.write(block)
+        except (UnicodeDecodeError, UnicodeError) as exc:
+            raise FileRejected(lf.source_file, f"is not {encoding} text, as its mapping profile says ({exc}): "
+                                               "correct the profile's encoding or re-export the file") from None
+        yield copy
+
+
+def _provided(reading: ExportProfile, column: str, names: list[str]) -> bool:
+    """Whether a profiled file gives the contract column: its own column, a default or a derivation."""
+    m = reading.columns.get(column)
+    if m is not None and m.derive:
+        return all(ref.lower() in names for ref in m.derive_sources)
+    return reading.source_name(column).lower() in names or (m is not None and m.default is not None)
+
+
+def _map_cells(con, reading: ExportProfile, names: list[str]) -> tuple[list[str], list[str]]:
+    """Put the profile in front of the contract: ``_in`` (the council's columns, as read) becomes
+    ``_src``, and a new ``_in`` gives each contract column's text as the contract would have it
+    (renamed, dates as YYYY-MM-DD, decimal points, codes from the value maps, defaults,
+    derivations). ``_unmapped`` lists cells a value map does not know. Returns the contract
+    columns given and the mapped columns with value maps."""
+    con.execute("ALTER VIEW _in RENAME TO _src")
+
+    def cell(source: str) -> str:
+        return f"_src.{ident(source.lower())}" if source.lower() in names else "CAST(NULL AS VARCHAR)"
+
+    given, selects, unmapped = [], [], []
+    for col in reading.spec.raw_columns:
+        if not _provided(reading, col.name, names):
+            continue
+        own = cell(reading.source_name(col.name))
+        selects.append(f"{mapped_expression(reading, col.name, own, cell)} AS {ident(col.name)}")
+        given.append(col.name)
+        condition = unmapped_condition(reading, col.name, own)
+        if condition is not None:
+            unmapped.append(f"SELECT _row_number AS row_number, {sql_literal(col.name)} AS column_name, "
+                            f"{own} AS value FROM _src WHERE {condition}")
+    con.execute("CREATE OR REPLACE TEMP VIEW _in AS SELECT _row_number, _line_number, _malformed"
+                + "".join(f", {s}" for s in selects) + " FROM _src")
+    con.execute("CREATE OR REPLACE TEMP TABLE _unmapped AS "
+                + (" UNION ALL ".join(unmapped) if unmapped else
+                   "SELECT CAST(NULL AS BIGINT) AS row_number, CAST(NULL AS VARCHAR) AS column_name, "
+                   "CAST(NULL AS VARCHAR) AS value WHERE FALSE"))
+    return given, [c for c in given if (reading.columns.get(c) or ColumnMap(c)).values]
 
 
 def _header_problem(lf: LandingFile, header: Header, missing: list[str], extra: list[str]) -> str:
@@ -326,20 +402,37 @@ def _count(con, sql: str, params: list | None = None) -> int:
 
 
 def _load_file(con, lf: LandingFile, scanned: Scan, pseudonymiser: Pseudonymiser, files: list[LandingFile],
-               known: dict[str, str]) -> FileLoad:
+               known: dict, profile_digest: str = "") -> FileLoad:
     """Check one file in SQL and write its good rows, quarantine rows and manifest row."""
+    if lf.reading is not None and not lf.is_xlsx and not _is_utf8(lf.reading.encoding):
+        with _utf8_copy(lf) as copy:  # the profile's encoding: read a UTF-8 copy; provenance is the file's own
+            utf8 = replace(lf, path=copy, reading=replace(lf.reading, encoding="utf-8"))
+            return _load_file(con, utf8, replace(scan(copy, text=True), sha256=scanned.sha256), pseudonymiser, files,
+                              known, profile_digest)
     spec = lf.export
     header = _check_file(lf, scanned)
     extra = [c for c in header.names if c not in spec.column_names]
     if extra:
         log.warning("%s: extra column(s) ignored: %s", lf.source_file, ", ".join(extra))
-    columns = [c.name for c in spec.raw_columns if c.name in header.names]
-    cells = load_cells(con, lf, header, columns, scanned)
+    mapped: list[str] = []
+    if lf.reading is None:
+        columns = [c.name for c in spec.raw_columns if c.name in header.names]
+        cells = load_cells(con, lf, header, columns, scanned)
+    else:  # the council's columns the profile reads, then the profile in front of the contract
+        wanted = {lf.reading.source_name(c.name).lower() for c in spec.raw_columns}
+        wanted |= {ref.lower() for m in lf.reading.columns.values() for ref in m.derive_sources}
+        cells = load_cells(con, lf, header, [n for n in header.names if n in wanted], scanned)
+        columns, mapped = _map_cells(con, lf.reading, header.names)
     if cells.rows == 0 and spec.required:
         raise FileRejected(lf.source_file, f"has a header but no data rows; {spec.name} is a required export, and "
                                            "an empty extract cannot give the month's figures: re-export it")
     type_cells(con, spec, set(columns), lf.extract_date, pseudonymiser)
     find_problems(con, spec, len(header.names), control=lf.is_xlsx or scanned.control)
+    if mapped:  # a label the value map does not know: one unmapped_value, not unknown_code or bad_flag too
+        con.execute("DELETE FROM _problems WHERE (row_number, column_name) IN "
+                    "(SELECT (row_number, column_name) FROM _unmapped)")
+        con.execute("INSERT INTO _problems SELECT row_number, column_name, 'unmapped_value', "
+                    f"substring(value, 1, {MAX_VALUE_CHARS}) FROM _unmapped")
     if spec.name == "ssd_involvements":
         professionals = sorted((f for f in files if f.export.name == "ssd_professionals"
                                 and f.extract_date <= lf.extract_date), key=lambda f: f.extract_date)
@@ -402,10 +495,10 @@ def _load_file(con, lf: LandingFile, scanned: Scan, pseudonymiser: Pseudonymiser
     con.execute(
         f"""INSERT OR REPLACE INTO {MANIFEST_TABLE}
             (source_file, export_name, extract_date, sha256, row_count, extra_columns, loaded_at,
-             rows_read, rows_loaded, rows_quarantined)
-            VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?)""",
+             rows_read, rows_loaded, rows_quarantined, profile_sha256)
+            VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, ?)""",
         [lf.source_file, spec.name, lf.extract_date, scanned.sha256, loaded, ",".join(extra) or None,
-         cells.rows, loaded, n_quarantined],
+         cells.rows, loaded, n_quarantined, profile_digest or None],
     )
     if n_quarantined:
         rules = con.execute("SELECT rule, count(*) FROM _problems GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()

@@ -2,8 +2,9 @@
 
 What the landing folder may hold (``docs/spec/export-contract.md``, "The landing folder"):
 
-- one folder per export of the contract, holding files named ``<export>_YYYY-MM-DD.csv|xlsx``;
-  anything else is ignored with a warning (hidden files silently);
+- one folder per export of the contract, holding files named ``<export>_YYYY-MM-DD.csv|xlsx``
+  (or where and as a mapping profile says: ``ingest.profile``); anything else is ignored with a
+  warning (hidden files silently);
 - regular files only: a symbolic link (to a file or a folder) whose target is outside the landing
   folder is *refused*, because a link lets a file that nobody delivered be loaded without a word;
   a link inside the folder (e.g. ``latest.csv`` -> a dated file) is followed;
@@ -28,7 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from workforce.spec.contract import EXPORTS_BY_NAME, ExportSpec
+from workforce.ingest.profile import CONTRACT, ExportProfile, Profile
+from workforce.spec.contract import ExportSpec
 
 FILE_NAME = re.compile(r"^(?P<export>[a-z_]+)_(?P<date>\d{4}-\d{2}-\d{2})\.(?P<ext>csv|xlsx)$", re.IGNORECASE)
 _BLOCK = 1 << 20
@@ -44,6 +46,7 @@ class LandingFile:
     path: Path
     source_file: str  # relative to the landing folder, with forward slashes
     extract_date: date
+    reading: ExportProfile | None = None  # how the council writes it, when not the contract's shape
 
     @property
     def is_xlsx(self) -> bool:
@@ -82,16 +85,21 @@ def _outside(path: Path, root: Path) -> bool:
     return False
 
 
-def survey(landing_dir: Path, month_end: date | None = None) -> Landing:
-    """Every export file in the landing folder (optionally dated <= month_end), with refusals."""
+def survey(landing_dir: Path, month_end: date | None = None, profile: Profile | None = None) -> Landing:
+    """Every export file in the landing folder (optionally dated <= month_end), with refusals.
+    ``profile`` (``ingest.profile``) says where each export's files are and how they are named;
+    by default the contract's own layout."""
     if not landing_dir.is_dir():
         raise LandingFolderMissing(f"landing folder {landing_dir} does not exist (WORKFORCE_LANDING_DIR)")
+    profile = profile or CONTRACT
     root = landing_dir.resolve()
+    folders = profile.folders()
     found = Landing([])
     for folder in sorted(p for p in landing_dir.iterdir() if p.is_dir()):
-        spec = EXPORTS_BY_NAME.get(folder.name)
-        if spec is None:
-            found.ignored.append(f"{folder.name}/ (not an export of the contract)")
+        candidates = folders.get(folder.name)
+        if candidates is None:
+            found.ignored.append(f"{folder.name}/ (not an export of the contract"
+                                 + (f" nor a folder of profile {profile.name}" if profile.path else "") + ")")
             continue
         if folder.is_symlink() and _outside(folder, root):
             found.refused.append(Refusal((f"{folder.name}/",),
@@ -99,14 +107,14 @@ def survey(landing_dir: Path, month_end: date | None = None) -> Landing:
                 "delivered into it: replace the link with the folder's files"
             ))
             continue
-        by_date: dict[date, list[str]] = {}
+        by_date: dict[tuple[str, date], list[str]] = {}
         for path in sorted(folder.iterdir()):
             rel = f"{folder.name}/{path.name}"
             if path.name.startswith("."):
                 continue
-            m = FILE_NAME.match(path.name)
+            match = next(((ep, d) for ep in candidates if (d := ep.match(path.name)) is not None), None)
             if path.is_symlink() and _outside(path, root):
-                if m:
+                if match:
                     found.refused.append(Refusal((rel,),
                         f"{rel} is a link to a file outside the landing folder (or to nothing); the contract only "
                         "loads files delivered into it: copy the export in instead of linking to it"
@@ -114,30 +122,29 @@ def survey(landing_dir: Path, month_end: date | None = None) -> Landing:
                 continue
             if not path.is_file():
                 continue
-            if not m or m["export"] != spec.name:
-                found.ignored.append(f"{rel} (name is not {spec.name}_YYYY-MM-DD.csv|xlsx)")
+            if match is None:
+                expected = " or ".join(repr(ep.file.replace("{export}", ep.export)) for ep in candidates)
+                found.ignored.append(f"{rel} (its name is not {expected}, or its date is not a real date)")
                 continue
-            try:
-                extract_date = date.fromisoformat(m["date"])
-            except ValueError:
-                found.ignored.append(f"{rel} (no such date {m['date']})")
-                continue
+            ep, extract_date = match
             if month_end is None or extract_date <= month_end:
-                found.files.append(LandingFile(spec, path, rel, extract_date))
-                by_date.setdefault(extract_date, []).append(rel)
-        for extract_date, names in sorted(by_date.items()):
+                reading = None if ep.reads_as_is else ep
+                found.files.append(LandingFile(ep.spec, path, rel, extract_date, reading))
+                by_date.setdefault((ep.export, extract_date), []).append(rel)
+        for (export, extract_date), names in sorted(by_date.items()):
             if len(names) > 1:
                 found.refused.append(Refusal(tuple(names),
-                    f"{' and '.join(names)} are {len(names)} extracts of {spec.name} dated {extract_date}: "
+                    f"{' and '.join(names)} are {len(names)} extracts of {export} dated {extract_date}: "
                     "keep one and remove the other(s) from the landing folder"
                 ))
     return found
 
 
-def discover(landing_dir: Path, month_end: date | None = None) -> tuple[list[LandingFile], list[str]]:
+def discover(landing_dir: Path, month_end: date | None = None,
+             profile: Profile | None = None) -> tuple[list[LandingFile], list[str]]:
     """Export files (optionally dated <= month_end) and the names ignored. Refused files are left out
     (``survey`` lists them; the extract stops on them)."""
-    found = survey(landing_dir, month_end)
+    found = survey(landing_dir, month_end, profile)
     return found.usable, found.ignored
 
 

@@ -80,11 +80,23 @@ def _clean_text(value: str) -> str | None:
     return value or None
 
 
+# How the file is written: the contract's shape, or a mapping profile's (``ingest.profile``) ----
+def delimiter(lf: LandingFile) -> str:
+    return lf.reading.delimiter if lf.reading is not None else ","
+
+
+def header_row(lf: LandingFile) -> int:
+    """The file line (CSV record) or sheet row holding the header (rows above it are titles)."""
+    return lf.reading.header_row if lf.reading is not None else 1
+
+
 # Headers ---------------------------------------------------------------------------------------
 def csv_header(lf: LandingFile) -> Header:
     try:
         with lf.path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
+            reader = csv.reader(fh, delimiter=delimiter(lf))
+            for _ in range(header_row(lf) - 1):
+                next(reader, None)
             header = next(reader, [])
             first = next(reader, None)
     except csv.Error as exc:
@@ -94,15 +106,22 @@ def csv_header(lf: LandingFile) -> Header:
     return Header(names, first)
 
 
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
 def _check_delimiter(lf: LandingFile, header: list[str]) -> None:
     if len(header) != 1 or len(lf.export.columns) == 1:
         return
-    for delimiter, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
-        if delimiter in header[0]:
+    expected = delimiter(lf)
+    for other, name in _DELIMITER_NAMES.items():
+        if other != expected and other in header[0]:
+            told = _DELIMITER_NAMES.get(expected, repr(expected))
             raise FileRejected(
                 lf.source_file,
-                f"is {name}-separated (the header is one column holding {delimiter!r}); the contract requires "
-                "comma-separated CSV: re-export with ',' as the delimiter",
+                f"is {name}-separated (the header is one column holding {other!r}); "
+                + ("the contract requires comma-separated CSV: re-export with ',' as the delimiter"
+                   if lf.reading is None
+                   else f"its mapping profile says {told}-separated: correct the profile's delimiter or the file"),
             )
 
 
@@ -111,10 +130,18 @@ def _open_sheet(lf: LandingFile):
 
     try:
         book = load_workbook(lf.path, read_only=True, data_only=True)
-        sheet = book.worksheets[0]
     except Exception as exc:  # a corrupt zip, not a workbook, an encrypted file, ...
         raise FileRejected(lf.source_file, f"cannot be read as XLSX: {type(exc).__name__}: {exc}") from None
-    return book, sheet
+    wanted = lf.reading.sheet if lf.reading is not None else None
+    if wanted is None:
+        return book, book.worksheets[0]
+    names = list(book.sheetnames)
+    match = next((n for n in names if n.strip().lower() == wanted.strip().lower()), None)
+    if match is None:
+        book.close()
+        raise FileRejected(lf.source_file, f"has no sheet {wanted!r} (its mapping profile's sheet); it has "
+                                           f"{', '.join(repr(n) for n in names)}")
+    return book, book[match]
 
 
 def _sheet_rows(lf: LandingFile, sheet) -> Iterator[tuple[int, tuple]]:
@@ -128,9 +155,12 @@ def xlsx_header(lf: LandingFile) -> Header:
     book, sheet = _open_sheet(lf)
     try:
         rows = _sheet_rows(lf, sheet)
+        for _ in range(header_row(lf) - 1):
+            next(rows, None)
         first = next(rows, None)
         if first is None or all(_cell_text(v) is None for v in first[1]):
-            raise FileRejected(lf.source_file, "the file is empty (no header row in the first sheet)")
+            where = "the first sheet" if lf.reading is None else f"row {header_row(lf)} of its sheet"
+            raise FileRejected(lf.source_file, f"the file is empty (no header row in {where})")
         names = [(_cell_text(v) or f"unnamed: {i}").lower() for i, v in enumerate(first[1])]
         second = next(rows, None)
         return Header(names, [_cell_text(v) or "" for v in second[1]] if second else None)
@@ -190,7 +220,8 @@ def _load_csv_duckdb(con, lf: LandingFile, header: Header, columns: Sequence[str
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _in_t AS SELECT {selected}{keep} AS _keep
                 FROM read_csv({sql_literal(str(lf.path))},
-                header = false, skip = 1, auto_detect = false, all_varchar = true, delim = ',', quote = '"',
+                header = false, skip = {header_row(lf)}, auto_detect = false, all_varchar = true,
+                delim = {sql_literal(delimiter(lf))}, quote = '"',
                 escape = '"', strict_mode = true, columns = {{{spec}}}, store_rejects = true,
                 rejects_table = '_rejects', rejects_scan = '_rejects_scan')"""
         )
@@ -214,8 +245,8 @@ def _load_csv_duckdb(con, lf: LandingFile, header: Header, columns: Sequence[str
                     f"CAST(NULL AS BIGINT) AS _line_number, false AS _malformed{names} FROM _in_t")
     row = con.execute("SELECT count(*) FROM _in_t").fetchone()
     rows = int(row[0]) if row else 0
-    # one line per record (the header, then data row n on line n + 1) when the line count says so
-    return Cells(rows, False, scanned.lines == rows + 1, "duckdb")
+    # one line per record (the header, then data row n on line n + header row) when the line count says so
+    return Cells(rows, False, scanned.lines == rows + header_row(lf), "duckdb")
 
 
 def _append(con, columns: Sequence[str], batch: list[list]) -> None:
@@ -232,9 +263,10 @@ def _append(con, columns: Sequence[str], batch: list[list]) -> None:
 def _csv_records(lf: LandingFile) -> Iterator[tuple[int, list[str]]]:
     """Every non-blank record after the header, with the file line it ends on."""
     with lf.path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
+        reader = csv.reader(fh, delimiter=delimiter(lf))
         try:
-            next(reader, None)
+            for _ in range(header_row(lf)):
+                next(reader, None)
             for record in reader:
                 if any(cell.strip() for cell in record):
                     yield reader.line_num, record
@@ -269,7 +301,8 @@ def _load_xlsx(con, lf: LandingFile, header: Header, columns: Sequence[str]) -> 
     n = 0
     try:
         rows = _sheet_rows(lf, sheet)
-        next(rows, None)
+        for _ in range(header_row(lf)):
+            next(rows, None)
         for number, values in rows:
             cells = [_cell_text(v) for v in values[:width]]
             if all(c is None for c in cells):
@@ -298,7 +331,8 @@ def line_numbers(con, lf: LandingFile, cells: Cells) -> None:
         con.execute("CREATE OR REPLACE TEMP TABLE _lines AS SELECT _row_number AS row_number, _line_number AS "
                     f"line_number FROM _in WHERE _row_number IN ({problem_rows})")
     elif cells.one_line_per_row:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _lines AS SELECT row_number, row_number + 1 AS line_number "
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _lines AS SELECT row_number, row_number + {header_row(lf)} "
+                    "AS line_number "
                     f"FROM ({problem_rows})")
     else:
         import pyarrow as pa
@@ -313,5 +347,6 @@ def line_numbers(con, lf: LandingFile, cells: Cells) -> None:
 
 def drop_temporaries(con) -> None:
     con.execute("DROP VIEW IF EXISTS _in")
-    for table in ("_in_t", "_typed", "_problems", "_flagged", "_lines", "_rejects", "_rejects_scan"):
+    con.execute("DROP VIEW IF EXISTS _src")
+    for table in ("_in_t", "_typed", "_problems", "_flagged", "_unmapped", "_lines", "_rejects", "_rejects_scan"):
         con.execute(f"DROP TABLE IF EXISTS {table}")

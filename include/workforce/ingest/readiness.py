@@ -81,7 +81,9 @@ def assess(settings: Settings, month_end: date, files=None) -> Readiness:
     from workforce.ingest.extract import discover
 
     if files is None:
-        files, _ignored = discover(settings.landing_dir)
+        from workforce.ingest.profile import load_profile
+
+        files, _ignored = discover(settings.landing_dir, profile=load_profile(settings.profile))
     first, last = window(settings, month_end)
     result = Readiness(month_end=month_end, window=(first, last))
     for lf in files:

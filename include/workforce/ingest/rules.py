@@ -51,6 +51,7 @@ RULES = {
     "end_before_start": "an end or leaving date before the start it belongs to",
     "overlapping_spell": "two hr_workers spells of the same person in the same post overlap in time",
     "unknown_professional": "an involvement's professional is not in the ssd_professionals extract of that date",
+    "unmapped_value": "a label the mapping profile's value map for the column does not know (and not a contract code)",
 }
 
 #: What makes a label or free-text value identity-shaped: (name, RE2 pattern), matched case-blind

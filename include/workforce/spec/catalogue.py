@@ -60,6 +60,10 @@ from typing import Any
 
 import yaml
 
+from workforce.yaml_lines import Problems as _Problems
+from workforce.yaml_lines import check_keys as _check_keys
+from workforce.yaml_lines import load_yaml_with_lines
+
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yml")
 
 TABLE = "scrutiny_workforce_monthly"
@@ -236,43 +240,6 @@ class Catalogue:
 # --- loading -------------------------------------------------------------------------------------
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # base chosen at run time
-    """A YAML loader that remembers each mapping's line, for error messages."""
-
-
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
-
-
-class _Problems:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.items: list[str] = []
-
-    def add(self, where: dict | None, place: str, message: str) -> None:
-        line = where.get("__line__") if isinstance(where, dict) else None
-        self.items.append(f"{self.path.name}{f':{line}' if line else ''}: {place}: {message}")
-
-
-def _clean(d: dict) -> dict:
-    return {k: v for k, v in d.items() if k != "__line__"}
-
-
-def _check_keys(raw: dict, place: str, allowed: set[str], required: tuple[str, ...], problems: _Problems) -> None:
-    """Report keys the schema does not know, and required keys that are missing or empty."""
-    unknown = set(_clean(raw)) - allowed
-    if unknown:
-        problems.add(raw, place, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
-    for key in required:
-        if not raw.get(key):
-            problems.add(raw, place, f"'{key}' is required")
-
-
 def _column(raw: dict, table: str, place: str, problems: _Problems) -> Column | None:
     _check_keys(raw, place, _COLUMN_KEYS, ("name", "kind", "type", "definition"), problems)
     if raw.get("kind") and raw["kind"] not in KINDS:
@@ -361,7 +328,7 @@ def load_catalogue(path: Path = CATALOGUE_PATH, exports: tuple[str, ...] | None 
     """Read and validate the catalogue; every problem is reported at once, with its line."""
     problems = _Problems(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        raw = load_yaml_with_lines(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise CatalogueError(f"{path}: cannot read the catalogue: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("tables"), list):
