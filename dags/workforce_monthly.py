@@ -14,7 +14,8 @@ new, transform and validate keep their output (the log says so); `force_rebuild`
    The month's published rows, dbt results and provenance are captured in the same task.
 3. **validate**: Great Expectations suites over the month's raw exports and captured rows; a
    failed critical check, or too many quarantined rows, stops the run here. Passing rows are staged.
-4. **publish**: swaps the staged rows into `published/` (CSV, Parquet, BI DuckDB file) atomically.
+4. **publish**: swaps the staged rows into `published/`: the month's folder in one step, then the BI file.
+A task stopped by its environment (warehouse held open, disk full) fails with one line saying what to do.
 
 Backfills are safe with any `max_active_runs`: each warehouse step holds a file lock
 (`workforce.locking`; no pool to create) and later steps read only their month's capture. Logic

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,6 +73,24 @@ def small_settings(small_landing, tmp_path):
 
 
 @pytest.fixture(scope="session")
+def small_published(small_landing_cache, tmp_path_factory):
+    """The small sample through the whole pipeline for SMALL_MONTH, once per session. Shared: copy
+    its data folder (``copy_data``) before changing anything in it."""
+    from workforce.pipeline import run_month
+
+    base = tmp_path_factory.mktemp("small_published")
+    settings = settings_for(base / "data", shutil.copytree(small_landing_cache, base / "landing"))
+    run_month(SMALL_MONTH, settings, progress=lambda _m: None)
+    return settings
+
+
+def copy_data(settings, dest: Path, **env):
+    """Settings for a copy of ``settings``' data folder under ``dest`` (the same landing folder)."""
+    shutil.copytree(settings.data_dir, dest / "data", symlinks=True)
+    return settings_for(dest / "data", settings.landing_dir, **env)
+
+
+@pytest.fixture(scope="session")
 def published_default(tmp_path_factory):
     """The default sample through the whole pipeline for 2026-09 (once per session)."""
     from workforce.pipeline import run_month
@@ -100,3 +120,113 @@ def dfe_indicators_path() -> Path:
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+def subprocess_env(settings, **extra) -> dict[str, str]:
+    """The environment for a ``workforce`` process of its own on ``settings``' folders."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKFORCE_")}
+    env.update(WORKFORCE_DATA_DIR=str(settings.data_dir), WORKFORCE_LANDING_DIR=str(settings.landing_dir),
+               WORKFORCE_HISTORY_MONTHS="36", PYTHONPATH=str(ROOT / "include"), **extra)
+    return env
+
+
+#: Run one pipeline step in a process of its own on each data folder given; with ``KILL_AT=n`` it
+#: kills itself with SIGKILL (no ``finally`` runs) at the n-th event whose label contains
+#: ``KILL_MATCH``. An event is logged before and after each watched call: renames and swaps,
+#: fsyncs, copies and removals, the publisher's CSV writes, audit record and BI file statements,
+#: extract's file loads, the start of a subprocess (dbt). Prints the events when it completes.
+KILL_RUNNER = r"""
+import json, os, shutil, signal, subprocess, sys
+import duckdb
+from workforce import files, pipeline
+from workforce.config import load_settings
+from workforce.ingest import extract
+from workforce.publish import publisher
+from workforce.release import audit
+
+kill_at, match = int(os.environ.get("KILL_AT", "0")), os.environ.get("KILL_MATCH", "")
+events, matching = [], [0]
+
+
+def event(label):
+    events.append(label)
+    if match in label:
+        matching[0] += 1
+        if matching[0] == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def watch(owner, name, label):
+    original = getattr(owner, name, None)
+    if original is None:  # not in this version of the code
+        return
+
+    def wrapper(*args, **kwargs):
+        event("before " + label)
+        result = original(*args, **kwargs)
+        event("after " + label)
+        return result
+
+    setattr(owner, name, wrapper)
+
+
+for owner, name, label in [
+    (os, "replace", "os.replace"), (os, "rename", "os.rename"), (os, "fsync", "os.fsync"),
+    (shutil, "copyfile", "shutil.copyfile"), (shutil, "rmtree", "shutil.rmtree"), (files, "exchange", "exchange"),
+    (publisher, "_write_csv", "write csv"), (audit, "finalise", "audit.finalise"),
+    (audit, "add_audit_log", "audit_log"), (extract, "_load_file", "extract._load_file"),
+]:
+    watch(owner, name, label)
+
+
+class Popen(subprocess.Popen):
+    def __init__(self, *args, **kwargs):
+        event("before Popen")
+        super().__init__(*args, **kwargs)
+        event("after Popen")
+
+
+subprocess.Popen = Popen
+
+
+class Connection:  # the BI file's build: one event before and after each statement
+    def __init__(self, con):
+        self._con = con
+
+    def execute(self, sql, *args, **kwargs):
+        label = "duckdb " + " ".join(str(sql).split()[:3])
+        event("before " + label)
+        result = self._con.execute(sql, *args, **kwargs)
+        event("after " + label)
+        return result
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+class DuckDB:
+    def __getattr__(self, name):
+        return getattr(duckdb, name)
+
+    @staticmethod
+    def connect(*args, **kwargs):
+        return Connection(duckdb.connect(*args, **kwargs))
+
+
+publisher.duckdb = DuckDB()
+step, month = sys.argv[1], sys.argv[2]
+force = {"force": True} if os.environ.get("KILL_FORCE") == "1" else {}
+for data in sys.argv[3:]:
+    os.environ["WORKFORCE_DATA_DIR"] = data
+    getattr(pipeline, "step_" + step)(month, load_settings(), lambda _m: None, **force)
+print(json.dumps(events))
+"""
+
+
+def run_step(settings, step: str, *more, kill_at: int = 0, match: str = "", force: bool = False,
+             month: str = SMALL_MONTH) -> subprocess.CompletedProcess:
+    """``KILL_RUNNER`` for ``step`` on ``settings``' data folder (then on each of ``more``'s)."""
+    data = [str(settings.data_dir), *(str(s.data_dir) for s in more)]
+    env = subprocess_env(settings, KILL_AT=str(kill_at), KILL_MATCH=match, KILL_FORCE="1" if force else "0")
+    return subprocess.run([sys.executable, "-c", KILL_RUNNER, step, month, *data], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)

@@ -97,3 +97,93 @@ def test_replace_directory_swaps_in_a_complete_folder(tmp_path):
         files.replace_directory(final, broken)
     assert (final / "index.html").read_text(encoding="utf-8") == "new"
     assert _leftovers(tmp_path) == []
+
+
+def _has_exchange(folder):
+    (folder / "a").mkdir(parents=True)
+    (folder / "b").mkdir()
+    try:
+        return files.exchange(folder / "a", folder / "b")
+    finally:
+        import shutil
+
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["atomic-exchange", "rename-aside"])
+def test_replace_directory_never_shows_a_mix_or_half_a_folder(tmp_path, monkeypatch, exchange):
+    """A reader holding the folder open while it is replaced keeps one complete version; the new
+    folder holds exactly the new files (none of the old), with or without the atomic exchange."""
+    if not exchange:
+        monkeypatch.setattr(files, "exchange", lambda a, b: False)
+    elif not _has_exchange(tmp_path / "probe"):
+        pytest.skip("no renameat2(RENAME_EXCHANGE) on this system")
+    final = tmp_path / "2025-09"
+    final.mkdir()
+    for name in ("a.csv", "b.csv", "gone.csv"):
+        (final / name).write_text(f"old {name}", encoding="utf-8")
+    fd = os.open(final, os.O_RDONLY)
+    try:
+        def build(folder):
+            for name in ("a.csv", "b.csv", "new.csv"):
+                (folder / name).write_text(f"new {name}", encoding="utf-8")
+            assert sorted(os.listdir(fd)) == ["a.csv", "b.csv", "gone.csv"]  # not swapped yet
+
+        files.replace_directory(final, build)
+    finally:
+        os.close(fd)
+    assert {p.name: p.read_text(encoding="utf-8") for p in final.iterdir()} == {
+        "a.csv": "new a.csv", "b.csv": "new b.csv", "new.csv": "new new.csv"}
+    assert _leftovers(tmp_path) == []
+
+
+def test_exchange_swaps_two_folders_in_one_step(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "f").write_text("from a", encoding="utf-8")
+    (b / "f").write_text("from b", encoding="utf-8")
+    if not files.exchange(a, b):
+        pytest.skip("no renameat2(RENAME_EXCHANGE) on this system")
+    assert (a / "f").read_text(encoding="utf-8") == "from b"
+    assert (b / "f").read_text(encoding="utf-8") == "from a"
+    with pytest.raises(FileNotFoundError):
+        files.exchange(a, tmp_path / "missing")
+
+
+@pytest.mark.parametrize("name", [
+    ".audit.json.123-0a1b2c3d.tmp",                 # temp_path_for's
+    ".2025-09.123-0a1b2c3d.tmp",                    # a month folder being built
+    ".workforce.duckdb.123-0a1b2c3d.tmp.wal",       # DuckDB's log beside a temporary BI file
+    ".workforce.duckdb.tmp-4242",                   # an earlier version's names
+    ".workforce.duckdb.tmp-4242.wal",
+    ".scrutiny_workforce_monthly.csv.tmp-7",
+])
+def test_temporary_names_are_recognised(name):
+    assert files.is_temp_name(name)
+
+
+@pytest.mark.parametrize("name", [
+    "audit.json", "2025-09", "workforce.duckdb", "workforce.duckdb.wal", ".DS_Store", ".tmp", "x.tmp",
+    ".hidden", ".notes.tmp-", ".a.tmp-12x", ".a.tmp.wal.bak",
+])
+def test_other_names_are_not_temporary(name):
+    assert not files.is_temp_name(name)
+
+
+def test_remove_leftovers_takes_temporary_names_only_down_to_the_depth_asked(tmp_path):
+    keep = ["2025-09/audit.json", "2025-09/t.csv", "workforce.duckdb", ".DS_Store", "notes/.hidden"]
+    drop = [".workforce.duckdb.1-ab.tmp", ".workforce.duckdb.1-ab.tmp.wal", "2025-09/.t.csv.1-ab.tmp",
+            ".2025-08.9-cd.tmp/t.csv", ".workforce.duckdb.tmp-77"]
+    deep = "2025-09/sub/.x.1-ab.tmp"
+    for rel in keep + drop + [deep]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x", encoding="utf-8")
+    (tmp_path / ".link.1-ab.tmp").symlink_to(tmp_path / "2025-09")  # a link is removed, never followed
+    removed = files.remove_leftovers(tmp_path, depth=1)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in removed) == sorted([
+        ".link.1-ab.tmp", ".2025-08.9-cd.tmp", ".workforce.duckdb.1-ab.tmp", ".workforce.duckdb.1-ab.tmp.wal",
+        "2025-09/.t.csv.1-ab.tmp", ".workforce.duckdb.tmp-77"])
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert left == sorted(keep + [deep])
+    assert files.remove_leftovers(tmp_path / "missing") == []

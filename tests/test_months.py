@@ -80,3 +80,15 @@ def test_frozen_and_of_converts_once():
 def test_dbt_gets_the_label(tmp_path):
     settings = settings_for(tmp_path / "data", tmp_path / "landing")
     assert dbt_vars(settings, ReportingMonth(2025, 3))["reporting_month"] == "2025-03"
+
+
+def test_month_folders_are_the_months_only(tmp_path):
+    """No reader takes a temporary folder of an unfinished publish (or anything else) for a month."""
+    from workforce.months import month_folders
+
+    for name in ("2025-09", "2024-12", ".2025-10.123-0a1b2c3d.tmp", "2025-13", "0000-01", "2025-9", "notes",
+                 "2025-09.old"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "2025-11").write_text("a file, not a folder", encoding="utf-8")
+    assert [p.name for p in month_folders(tmp_path)] == ["2024-12", "2025-09"]
+    assert month_folders(tmp_path / "missing") == []

@@ -10,6 +10,10 @@
 A rerun of a month with nothing new keeps the month's capture and staged output: transform and
 validate say "nothing new ... kept ..." and do not run dbt or the suites again (workforce.rerun).
 --force runs them in full anyway.
+
+A failure is one line on stderr and a non-zero exit: for the environment (the warehouse held open
+by another program, a full disk, a read-only or missing folder) what happened, what was left
+unchanged and what to do (workforce.errors). -v adds the traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import argparse
 import logging
 import sys
 import time
+import traceback
 from datetime import date
 from pathlib import Path
 
@@ -164,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    command = "workforce " + " ".join(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -171,10 +177,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ConfigError as exc:
+        if args.verbose:
+            traceback.print_exc()
         print(f"workforce: configuration error: {exc}", file=sys.stderr)
         return 2
-    except (ValueError, RuntimeError, FileNotFoundError) as exc:
-        print(f"workforce: {args.command} failed: {exc}", file=sys.stderr)
+    except Exception as exc:
+        from workforce.errors import one_line
+
+        line = one_line(exc, args.command, getattr(args, "month", None) or "", rerun=command)
+        if line is None and not isinstance(exc, (ValueError, RuntimeError, FileNotFoundError)):
+            raise  # a bug: its traceback
+        if args.verbose:
+            traceback.print_exc()
+        print(f"workforce: {args.command} failed: {line or exc}", file=sys.stderr)
         return 1
 
 

@@ -1,22 +1,35 @@
-"""Writing files so that no reader ever sees half of one.
+"""Writing files and folders so that no reader ever sees half of one.
 
 Every file the pipeline writes (staged and published tables, the BI file, quality results,
 audit records) is written under a temporary name in the same folder, flushed to disk with
 ``fsync`` and moved into place with ``os.replace``, which is atomic: a reader sees the previous
 complete file or the new one, and a crash leaves at most a temporary file behind.
 
+A folder that must change as one unit (a published month, the month's capture, Data Docs) is
+built whole under a temporary name beside it and swapped in by ``replace_directory``: on Linux
+with ``renameat2(RENAME_EXCHANGE)``, which swaps the two folders in one step, so the folder's
+name always leads to a complete folder, the previous one or the new one, never a mix; elsewhere
+(or on a file system without it) by renaming the old folder aside first.
+
 Temporary names start with ``.`` and end in ``.tmp`` (``.audit.json.<pid>-<random>.tmp``), so
-readers globbing ``*.csv`` or ``*/audit.json`` never pick one up and a cleanup can find
-leftovers with ``is_temp_name``.
+readers globbing ``*.csv`` never pick one up. A process killed outright (no ``finally`` runs)
+leaves its temporary files and folders behind: each step removes its own leftovers when it
+starts (``remove_leftovers``), holding the lock that keeps other writers of those folders out.
+``is_temp_name`` also knows DuckDB's write-ahead log beside a temporary database
+(``.<name>.<pid>-<random>.tmp.wal``) and the names earlier versions used (``.<name>.tmp-<pid>``).
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,9 +44,40 @@ def temp_path_for(final: Path) -> Path:
     return final.with_name(f"{TEMP_PREFIX}{final.name}.{os.getpid()}-{secrets.token_hex(4)}{TEMP_SUFFIX}")
 
 
+#: ``temp_path_for``'s names, DuckDB's ``.wal`` beside one, and earlier versions' ``.<name>.tmp-<pid>``.
+_TEMP_NAME = re.compile(r"\..+\.tmp(?:-\d+)?(?:\.wal)?", re.DOTALL)
+
+
 def is_temp_name(name: str) -> bool:
-    """Whether a file or folder name is one of ``temp_path_for``'s (a leftover after a crash)."""
-    return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
+    """Whether a file or folder name is a temporary one (a leftover after a crash): one of
+    ``temp_path_for``'s, a DuckDB write-ahead log beside one, or an earlier version's."""
+    return name.startswith(TEMP_PREFIX) and _TEMP_NAME.fullmatch(name) is not None
+
+
+def remove_leftovers(folder: Path, depth: int = 0) -> list[Path]:
+    """Remove every temporary file or folder (``is_temp_name``) in ``folder``, and in its
+    subfolders down to ``depth`` levels; returns what was removed.
+
+    Only for a caller that keeps every other writer of ``folder`` out (the step's lock): a
+    temporary name of a live writer would be removed under it. A missing folder has none.
+    """
+    removed: list[Path] = []
+    try:
+        entries = sorted(Path(folder).iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return removed
+    for entry in entries:
+        if is_temp_name(entry.name):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(entry)
+        elif depth > 0 and entry.is_dir() and not entry.is_symlink():
+            removed += remove_leftovers(entry, depth - 1)
+    if removed:
+        _fsync_dir(Path(folder))
+    return removed
 
 
 def atomic_write(final: Path, write: Callable[[Path], object]) -> Path:
@@ -81,11 +125,14 @@ def sha256_file(path: Path) -> str:
 
 
 def replace_directory(final: Path, build: Callable[[Path], None]) -> Path:
-    """Let ``build`` fill a temporary folder, then swap it in for ``final``.
+    """Let ``build`` fill a temporary folder beside ``final``, then swap it in as one unit.
 
-    A folder cannot be replaced in one atomic step: the old one is renamed aside, the new one
-    renamed into place, then the old one removed, so a reader may find no folder for that instant,
-    never a half-built one. On any error ``final`` is left as it was.
+    Every file built is flushed to disk first. Where the system can (``exchange``: Linux), the
+    new folder and the old one swap names in one atomic step, so a reader of ``final`` finds the
+    old folder or the new one, complete, at every instant; the old one is then removed. Elsewhere
+    the old folder is renamed aside, the new one renamed into place, then the old one removed: a
+    reader may find no folder for that instant, never a half-built or mixed one. On any error
+    ``final`` is left as it was; a kill leaves at most a temporary folder (``remove_leftovers``).
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -93,14 +140,69 @@ def replace_directory(final: Path, build: Callable[[Path], None]) -> Path:
     try:
         tmp.mkdir()
         build(tmp)
-        if final.exists():
+        _fsync_tree(tmp)
+        if not final.exists():
+            os.rename(tmp, final)
+        elif not exchange(tmp, final):  # no atomic swap here: rename the old folder aside first
             os.replace(final, old)
-        os.replace(tmp, final)
+            os.replace(tmp, final)
         _fsync_dir(final.parent)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)  # after an exchange: the old folder
         shutil.rmtree(old, ignore_errors=True)
     return final
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+#: errno values saying "no atomic exchange here" (old kernel or C library, file system without it).
+_NO_EXCHANGE = frozenset({errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP})
+_renameat2: list[Callable[..., int] | None] = []  # empty: not looked up yet
+
+
+def _libc_renameat2() -> Callable[..., int] | None:
+    if not _renameat2:
+        function = None
+        if sys.platform.startswith("linux"):
+            try:
+                function = ctypes.CDLL(None, use_errno=True).renameat2
+            except (OSError, AttributeError):  # a C library older than glibc 2.28
+                function = None
+            else:
+                function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+                function.restype = ctypes.c_int
+        _renameat2.append(function)
+    return _renameat2[0]
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap the names of ``a`` and ``b`` (both must exist) in one atomic step
+    (``renameat2(RENAME_EXCHANGE)``); False, having changed nothing, where that is unavailable."""
+    function = _libc_renameat2()
+    if function is None:
+        return False
+    if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _NO_EXCHANGE:
+        return False
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush every file and folder under ``folder`` to disk (before it is swapped in)."""
+    for root, dirs, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        for name in dirs:
+            _fsync_dir(Path(root, name))
+    _fsync_dir(folder)
 
 
 def _fsync_dir(path: Path) -> None:

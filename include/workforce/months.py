@@ -15,6 +15,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 _LABEL = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
@@ -76,3 +77,14 @@ class ReportingMonth:
 
     def __str__(self) -> str:
         return self.label
+
+
+def month_folders(parent: Path) -> list[Path]:
+    """The folders in ``parent`` named for a reporting month (``published/2026-09/``), in month
+    order. A temporary folder of an unfinished write (``.2026-09.<pid>-<random>.tmp``) or any
+    other name is not a month, so no reader takes one for a published month."""
+    try:
+        entries = list(Path(parent).iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(p for p in entries if _LABEL.fullmatch(p.name) and p.name[:4] != "0000" and p.is_dir())

@@ -5,6 +5,10 @@ after a run, and one ``dbt build`` is far cheaper than a dbt process per model. 
 lines ("3 of 41 OK created sql table model ...") are streamed to the caller's progress
 callback, so Airflow's task log shows progress model by model.
 
+On Linux dbt dies with the step that started it (``PR_SET_PDEATHSIG``): a task killed outright
+must not leave a dbt process behind that goes on writing the warehouse and holds its lock
+against the rerun.
+
 The reporting month reaches dbt as the environment variable ``WORKFORCE_DBT_REPORTING_MONTH``,
 the other settings as ``--vars``. dbt throws its saved parse away and parses the whole project
 again (about 5 s) whenever ``--vars`` differ from the last run's, which with the month among them
@@ -48,6 +52,23 @@ class DbtResult:
     nodes: int
     failures: list[str]
     warnings: list[str]
+
+
+#: Run ``argv[2:]`` so that Linux kills it when the process with pid ``argv[1]`` dies (its parent).
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit('the step that started dbt has gone')\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n"
+)
+
+
+def _dying_with_parent(command: list[str]) -> list[str]:
+    """``command`` run through a tiny Python wrapper that ties its life to this process (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return command
+    return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
 
 
 def dbt_executable() -> str:
@@ -121,7 +142,7 @@ def run_dbt(
     started = time.monotonic()
     tail: list[str] = []
     with subprocess.Popen(
-        command,
+        _dying_with_parent(command),
         cwd=settings.dbt_project_dir,
         env=dbt_environment(settings, month),
         stdout=subprocess.PIPE,

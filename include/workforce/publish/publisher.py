@@ -12,10 +12,16 @@ Outputs under ``$WORKFORCE_DATA_DIR/published``:
 - ``workforce.duckdb``: every published month in one read-only file for BI tools, each table
   created with the staged column types (so every column has the mart's type, none is NULL-typed).
 
-Every file is written under a temporary name in the same folder and moved into place with
-``os.replace`` (``workforce.files``), which is atomic: a reader sees the previous complete file
-or the new one. A BI tool holding the old DuckDB file open keeps reading it and does not block
-the swap.
+The month is published as one unit: every file of ``<YYYY-MM>/`` is written into a temporary
+folder beside it (``published/.<YYYY-MM>.<pid>-<random>.tmp/``), flushed to disk, and the folder
+swapped in at once (``files.replace_directory``: an atomic exchange of the two folders on Linux),
+so a reader finds the previous month's files or the new ones, all of them, never a mix. Then the
+BI file is rebuilt under a temporary name and moved into place with ``os.replace``: a BI tool
+holding the old file open keeps reading it and does not block the swap. Between the two swaps
+the month's folder is new and the BI file still the previous one; a failure there says so.
+
+A publish killed at any moment leaves at most temporary names, which no reader takes for a month
+(``months.month_folders``) and the next publish removes first (``pipeline.step_publish``).
 """
 
 from __future__ import annotations
@@ -26,16 +32,16 @@ import shutil
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from workforce.config import Settings
-from workforce.files import atomic_write
+from workforce.errors import explained
+from workforce.files import atomic_write, replace_directory, write_json
 from workforce.frames import FrameTypeError
-from workforce.months import ReportingMonth
+from workforce.months import ReportingMonth, month_folders
 from workforce.publish import spreadsheet_safety
 from workforce.publish.spreadsheet_safety import neutralise_formulas  # noqa: F401  (re-exported)
 from workforce.release import audit
@@ -75,7 +81,8 @@ def _build_bi_warehouse(published_dir: Path, final: Path, month: ReportingMonth)
     mart's types, recorded at staging), every published month's rows cast to them: a month
     published by an earlier version (e.g. with ``month_end`` as a timestamp) fits the same table.
     """
-    months = sorted(p.parent.name for p in published_dir.glob(f"*/{TABLE}.parquet"))
+    folders = month_folders(published_dir)  # never a temporary folder
+    months = [f.name for f in folders if (f / f"{TABLE}.parquet").is_file()]
 
     def build(tmp: Path) -> None:
         con = duckdb.connect()
@@ -84,7 +91,8 @@ def _build_bi_warehouse(published_dir: Path, final: Path, month: ReportingMonth)
             for table in published_tables():
                 current = published_dir / month.label / f"{table.name}.parquet"
                 if table.monthly:
-                    files = sorted(str(p) for p in published_dir.glob(f"*/{table.name}.parquet"))
+                    found = (f / f"{table.name}.parquet" for f in folders)
+                    files = [str(path) for path in found if path.is_file()]
                     order = "ORDER BY month_end, service_area <> 'All', service_area"
                 else:  # a whole-table publication: this month's version
                     files = [str(current)]
@@ -115,7 +123,8 @@ def _build_bi_warehouse(published_dir: Path, final: Path, month: ReportingMonth)
 
 
 def publish(settings: Settings, month: ReportingMonth, progress: Callable[[str], None] | None = None) -> PublishReport:
-    """Publish the staged (validated) tables of ``month``; the previous version stays until then."""
+    """Publish the staged (validated) tables of ``month`` as one folder, then rebuild the BI file;
+    the previous version stays whole until each swap."""
     say = progress or log.info
     month_dir = settings.published_month_dir(month.label)
     staged = {t.name: staged_path(settings, month, t.name) for t in published_tables()}
@@ -130,14 +139,29 @@ def publish(settings: Settings, month: ReportingMonth, progress: Callable[[str],
             staged_column_types(path)
         except FrameTypeError as exc:
             raise PublishError(f"staged {name} for {month}: {exc}") from exc
-    for name, source in staged.items():
-        atomic_write(month_dir / f"{name}.parquet", partial(shutil.copyfile, source))
-        df = pd.read_parquet(source)
-        atomic_write(month_dir / f"{name}.csv", partial(_write_csv, df))
-        say(f"publish: {len(df)} rows of {name} for {month} -> {month_dir}")
-    audit.finalise(settings, month, list(staged), staged_audit_path(settings, month))  # published/<month>/audit.json
-    months = _build_bi_warehouse(settings.published_dir, settings.published_warehouse_path, month)
-    say(f"publish: BI warehouse {settings.published_warehouse_path} now holds {len(months)} month(s)")
+    record: dict = {}
+
+    def build(folder: Path) -> None:  # the whole month, in a temporary folder beside month_dir
+        for name, source in staged.items():
+            shutil.copyfile(source, folder / f"{name}.parquet")
+            df = pd.read_parquet(source)
+            _write_csv(df, folder / f"{name}.csv")
+            say(f"publish: {len(df)} rows of {name} for {month} -> {month_dir}")
+        record.update(audit.finalise(settings, month, list(staged), staged_audit_path(settings, month), folder))
+
+    bi = settings.published_warehouse_path
+    with explained("publish", month.label, settings,
+                   f"published/ is as it was (the previous {month}, if any, and the BI file)", settings.published_dir):
+        replace_directory(month_dir, build)  # published/<month>/, every file at once
+    with explained("publish", month.label, settings,
+                   f"published/{month}/ holds the new files, but the BI file {bi.name} still holds the previous "
+                   "publication", settings.published_dir):
+        months = _build_bi_warehouse(settings.published_dir, bi, month)
+    say(f"publish: BI warehouse {bi} now holds {len(months)} month(s)")
+    with explained("publish", month.label, settings,
+                   f"published/ holds the new {month} and BI file; only the copy of the audit record in "
+                   f"quality/{month}/ was not updated", settings.quality_dir / month.label):
+        write_json(audit.draft_path(settings, month), record)
     csv_path, parquet_path = month_dir / f"{TABLE}.csv", month_dir / f"{TABLE}.parquet"
     rows = len(pd.read_parquet(parquet_path))
     digest = hashlib.sha256(csv_path.read_bytes()).hexdigest()

@@ -10,8 +10,9 @@ aside), what was checked (every GX check and dbt node, with its outcome), what w
   are staged; it reads the warehouse (short read-only connection).
 - The publish step never opens the warehouse: ``finalise`` takes the staged draft, checks it
   describes exactly the staged rows, adds the published files' checksums and writes
-  ``published/<month>/audit.json`` (status ``published``) next to the month's files;
-  ``add_audit_log`` turns every published month's record into the BI table ``audit_log``.
+  ``audit.json`` (status ``published``) next to the month's files, in the folder publish swaps
+  in as ``published/<month>/``; publish then updates the draft's copy. ``add_audit_log`` turns
+  every published month's record into the BI table ``audit_log``.
 - ``workforce audit --month YYYY-MM`` prints it (``format_record``).
 
 Reconciliation: for every input file ``rows_read == rows_loaded + rows_quarantined``.
@@ -36,7 +37,7 @@ from typing import Any
 
 from workforce.config import PROJECT_ROOT, Settings
 from workforce.files import write_json
-from workforce.months import ReportingMonth
+from workforce.months import ReportingMonth, month_folders
 
 log = logging.getLogger(__name__)
 
@@ -251,14 +252,18 @@ def write_draft(
 
 
 # Publish step: no warehouse -------------------------------------------------------------------
-def finalise(settings: Settings, month: ReportingMonth, table_names: list[str], staged_record: Path) -> dict:
-    """Check the staged record matches the published rows, add file checksums, write it beside them."""
+def finalise(
+    settings: Settings, month: ReportingMonth, table_names: list[str], staged_record: Path, folder: Path | None = None
+) -> dict:
+    """Check the staged record matches the month's files in ``folder`` (default
+    ``published/<month>/``), add their checksums, write it beside them as ``audit.json``; returns it.
+    The copy under ``quality/<month>/`` is the caller's to update, once the folder is published."""
     import pandas as pd
 
     if not staged_record.is_file():
         raise AuditError(f"no audit record staged for {month} ({staged_record}): run the validate step first")
     record = json.loads(staged_record.read_text(encoding="utf-8"))
-    month_dir = settings.published_month_dir(month.label)
+    month_dir = settings.published_month_dir(month.label) if folder is None else Path(folder)
     by_table = {t["table"]: t for t in record.get("published_tables", [])}
     for name in table_names:
         entry = by_table.get(name)
@@ -273,8 +278,7 @@ def finalise(settings: Settings, month: ReportingMonth, table_names: list[str], 
         }
     record["status"] = "published"
     record["published_at"] = _now()
-    write_json(published_audit_path(settings, month), record)
-    write_json(draft_path(settings, month), record)
+    write_json(month_dir / AUDIT_FILE, record)
     return record
 
 
@@ -314,12 +318,14 @@ def audit_log_rows(record: dict) -> list[dict]:
 
 
 def add_audit_log(con, published_dir: Path, schema: str = "pub.main") -> int:
-    """Create ``<schema>.audit_log`` from every ``published/<month>/audit.json``; returns its row count."""
+    """Create ``<schema>.audit_log`` from every ``published/<month>/audit.json`` (month folders
+    only, never a temporary one); returns its row count."""
     import pandas as pd
 
     rows = []
-    for path in sorted(Path(published_dir).glob(f"*/{AUDIT_FILE}")):
-        rows.extend(audit_log_rows(json.loads(path.read_text(encoding="utf-8"))))
+    for path in (folder / AUDIT_FILE for folder in month_folders(Path(published_dir))):
+        if path.is_file():
+            rows.extend(audit_log_rows(json.loads(path.read_text(encoding="utf-8"))))
     frame = pd.DataFrame(rows, columns=list(AUDIT_LOG_COLUMNS))
     for column in ("rows_read", "rows_loaded", "rows_quarantined"):
         frame[column] = pd.to_numeric(frame[column]).astype("Int64")
