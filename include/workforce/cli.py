@@ -1,6 +1,7 @@
 """``workforce`` command line: the same steps as the Airflow DAG, outside Airflow.
 
     workforce generate                 write sample exports into $WORKFORCE_LANDING_DIR
+    workforce generate --profile hr-system   ... in a council system's own shape (a mapping profile)
     workforce run --month 2026-09      extract, transform, validate and publish one month
     workforce run --month 2026-09 --step validate   one step only (as one DAG task does)
     workforce run --month 2026-09 --force           rebuild even when nothing is new (see below)
@@ -58,6 +59,27 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             **{**config.__dict__, "include_optional": tuple(e for e in OPTIONAL_EXPORTS if e not in args.without)}
         )
     started = time.monotonic()
+    if args.profile:  # the same council, written as the profile says the council's systems write it
+        import shutil
+        import tempfile
+
+        from workforce.config import SAMPLE_MARKER
+        from workforce.ingest.profile import load_profile
+        from workforce.sample.shapes import reshape_landing
+        from workforce.sample.writer import prepare_landing
+
+        profile = load_profile(args.profile)
+        with tempfile.TemporaryDirectory(prefix="workforce-generate-") as folder:
+            generate_sample(Path(folder), config, progress=_progress)
+            prepare_landing(landing)
+            for name in {ep.folder for ep in profile.exports.values()}:
+                shutil.rmtree(landing / name, ignore_errors=True)  # a previous sample's files in this shape
+            shutil.copyfile(Path(folder) / SAMPLE_MARKER, landing / SAMPLE_MARKER)
+            written = reshape_landing(Path(folder), landing, profile)
+        _progress(f"generate: {len(written)} export files written to {landing} in the shape of profile "
+                  f"{profile.name} in {time.monotonic() - started:.1f}s (set WORKFORCE_PROFILE={args.profile} "
+                  "to read them)")
+        return 0
     summary = generate_sample(landing, config, progress=_progress)
     files = summary.get("files", [])
     _progress(f"generate: {len(files)} export files written to {landing} in {time.monotonic() - started:.1f}s")
@@ -144,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--agency-workers", type=int, help="agency workers engaged (default 120)")
     gen.add_argument("--extracts", type=int, help="monthly extracts ending at --end-month (default 12)")
     gen.add_argument("--without", nargs="+", metavar="EXPORT", help="leave out these optional exports")
+    gen.add_argument("--profile", help="write the exports in a mapping profile's shape (a shipped name such as "
+                                       "hr-system, or a YAML path): docs/bring-your-own-exports.md")
     gen.set_defaults(func=_cmd_generate)
 
     run = sub.add_parser("run", help="run the monthly pipeline for one reporting month")

@@ -33,6 +33,7 @@ from typing import Any
 from workforce.config import Settings
 from workforce.ingest import readiness
 from workforce.ingest.landing import LandingFolderMissing, scan, survey
+from workforce.ingest.profile import load_profile
 from workforce.ingest.pseudonymise import PseudonymisationKeyError, Pseudonymiser, resolve_key
 from workforce.ingest.readers import FileRejected
 from workforce.warehouse import QUARANTINE_TABLE, WITHHELD_TABLE, ensure_raw_schema, raw_table
@@ -126,7 +127,7 @@ def check(settings: Settings, month_end: date, progress: Callable[[str], None] |
     report = CheckReport(month_end.strftime("%Y-%m"), str(settings.landing_dir),
                          (first.isoformat(), last.isoformat()), {})
     try:
-        landing = survey(settings.landing_dir, last)
+        landing = survey(settings.landing_dir, last, load_profile(settings.profile))
     except LandingFolderMissing as exc:
         report.problems.append(str(exc))
         return report

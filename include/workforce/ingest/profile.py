@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -61,10 +62,12 @@ class ColumnMap:
     name: str  # the contract column
     source: str | None = None  # the council's header for it (None: default or derivation only)
     values: dict[str, str] | None = None  # upper-cased, trimmed label -> contract code
+    labels: tuple[tuple[str, str], ...] = ()  # (label as the profile writes it, code), in order
     date_formats: tuple[str, ...] = ()  # strptime formats tried in order
     default: str | None = None  # when the cell is empty or the column absent
     derive: str | None = None  # SQL over the council's columns (``_derive_sql``)
     derive_sources: tuple[str, ...] = ()
+    derive_text: str | None = None  # the derivation as the profile writes it
 
 
 @dataclass(frozen=True)
@@ -92,9 +95,14 @@ class ExportProfile:
         from datetime import datetime
 
         try:
-            return datetime.strptime(m.group("date"), directive).date()
+            day = datetime.strptime(m.group("date"), directive).date()
         except ValueError:
             return None
+        if "%d" not in directive:  # a monthly file named by its month: the month's last day
+            import calendar
+
+            day = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+        return day
 
     @property
     def reads_as_is(self) -> bool:
@@ -287,7 +295,7 @@ def _export(export: str, body: dict, place: str, problems: Problems) -> ExportPr
         try:
             col = spec.column(name)
         except KeyError:
-            close = [c for c in spec.column_names if c.replace("_", "") == str(name).lower().replace("_", "")]
+            close = difflib.get_close_matches(str(name).lower(), spec.column_names, n=1, cutoff=0.8)
             problems.add(raw_columns, cplace, f"{spec.name} has no column {name!r}"
                          + (f" (did you mean {close[0]!r}?)" if close else f"; it has {', '.join(spec.column_names)}"))
             continue
@@ -301,6 +309,7 @@ def _export(export: str, body: dict, place: str, problems: Problems) -> ExportPr
         if value.get("derive") and value.get("from"):
             problems.add(value, cplace, "give 'from' or 'derive', not both")
         values = None
+        written: list[tuple[str, str]] = []
         if value.get("values") is not None:
             if not isinstance(value["values"], dict):
                 problems.add(value, f"{cplace}.values", "must map the council's labels to the contract's codes")
@@ -318,6 +327,7 @@ def _export(export: str, body: dict, place: str, problems: Problems) -> ExportPr
                                      f"contract's codes for {name}: {', '.join(sorted(allowed))}")
                     label_text = ("YES" if label else "NO") if isinstance(label, bool) else str(label)
                     values[" ".join(label_text.split()).upper()] = code_text
+                    written.append((label_text, code_text))
         formats = _formats(value.get("dates"), value, f"{cplace}.dates", problems)
         if formats and col.type != DATE and not col.age_band:
             problems.add(value, f"{cplace}.dates", f"{name} is not a date column")
@@ -339,10 +349,12 @@ def _export(export: str, body: dict, place: str, problems: Problems) -> ExportPr
             name=name,
             source=str(value["from"]) if value.get("from") else None,
             values=values,
+            labels=tuple(written) if values is not None else (),
             date_formats=formats or (export_dates if (col.type == DATE or col.age_band) else ()),
             default=None if default is None else str(default),
             derive=derive,
             derive_sources=sources,
+            derive_text=str(value["derive"]) if value.get("derive") else None,
         )
     if export_dates:
         for col in spec.columns:

@@ -1,0 +1,184 @@
+"""Mapping profiles (issue 12): a council's own file shapes load as the contract's would.
+
+The round trip is the test of a profile: the synthetic council's contract-shaped exports are
+written in the profile's shape (``sample.shapes``, the profile applied backwards) and read back
+through it; the raw tables must be those of the contract-shaped files, row for row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import copy_tree
+from workforce.config import ConfigError
+from workforce.ingest.extract import extract
+from workforce.ingest.profile import ProfileError, load_profile
+from workforce.sample.shapes import reshape_landing
+
+MONTH_END = date(2025, 9, 30)
+PROFILED = ("hr_workers", "hr_establishment", "hr_absences")
+
+
+def _raw(settings, table):
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        frame = con.execute(f"SELECT * EXCLUDE (_source_file) FROM raw.{table} ORDER BY _extract_date, _row_number").df()
+        quarantine = con.execute("SELECT export_name, rule, column_name, count(*) FROM raw.quarantine "
+                                 "GROUP BY ALL ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+    return frame.round(9), quarantine
+
+
+@pytest.fixture(scope="module")
+def contract_and_shaped(small_landing_cache, tmp_path_factory):
+    """The small council extracted twice: from contract-shaped files, and from the same files in
+    the hr-system profile's shape through that profile."""
+    from conftest import settings_for
+
+    base = tmp_path_factory.mktemp("profiles")
+    contract = settings_for(base / "contract" / "data", copy_tree(small_landing_cache, base / "contract" / "landing"))
+    shaped_landing = base / "shaped" / "landing"
+    shaped_landing.mkdir(parents=True)
+    (shaped_landing / "SAMPLE_DATA.json").write_bytes((small_landing_cache / "SAMPLE_DATA.json").read_bytes())
+    reshape_landing(small_landing_cache, shaped_landing, load_profile("hr-system"))
+    shaped = settings_for(base / "shaped" / "data", shaped_landing, WORKFORCE_PROFILE="hr-system")
+    extract(contract, MONTH_END)
+    report = extract(shaped, MONTH_END)
+    return contract, shaped, report
+
+
+@pytest.mark.pipeline
+def test_the_same_council_in_another_shape_loads_the_same_rows(contract_and_shaped):
+    contract, shaped, report = contract_and_shaped
+    names = {f.source_file for f in report.files}
+    assert "HR/Workers Export 30-09-2025.xlsx" in names and "HR/absence_20250930.csv" in names
+    assert not any(n.startswith("hr_workers/") for n in names)  # the profile's folder and names
+    for table in (*PROFILED, "hr_teams", "ssd_involvements"):
+        ours, q_ours = _raw(shaped, table)
+        theirs, q_theirs = _raw(contract, table)
+        pd.testing.assert_frame_equal(ours, theirs, check_dtype=False, obj=f"raw.{table}")
+        assert q_ours == q_theirs
+
+
+@pytest.mark.pipeline
+def test_the_shaped_files_really_are_in_the_council_s_shape(contract_and_shaped):
+    _contract, shaped, _report = contract_and_shaped
+    workbook = shaped.landing_dir / "HR" / "Workers Export 30-09-2025.xlsx"
+    head = pd.read_excel(workbook, sheet_name="Workers", header=None, nrows=4, dtype=str)
+    assert "report" in str(head.iloc[0, 0])  # a title row above the header
+    assert {"Employee Number", "Sex", "Contracted Hours", "Assignment Start"} <= set(head.iloc[2])
+    row = head.iloc[3]
+    header = list(head.iloc[2])
+    assert row[header.index("Sex")] in ("Female", "Male", "Not known", "Not specified")
+    assert "/" in row[header.index("Assignment Start")]  # DD/MM/YYYY
+    absences = (shaped.landing_dir / "HR" / "absence_20250930.csv").read_bytes().decode("cp1252")
+    assert absences.splitlines()[0].startswith("Absence Ref;") and "," in absences  # decimal commas
+
+
+@pytest.mark.pipeline
+def test_an_unknown_label_is_quarantined_as_unmapped_never_guessed(contract_and_shaped, tmp_path):
+    _contract, shaped, _report = contract_and_shaped
+    landing = copy_tree(shaped.landing_dir, tmp_path / "landing")
+    workbook = landing / "HR" / "Workers Export 30-09-2025.xlsx"
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook)
+    sheet = book["Workers"]
+    header = [c.value for c in sheet[3]]
+    sheet.cell(row=6, column=header.index("Sex") + 1, value="Woman")
+    book.save(workbook)
+    settings = replace(shaped, data_dir=tmp_path / "data", landing_dir=landing)
+    extract(settings, MONTH_END)
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        rows = con.execute("SELECT line_number, column_name, rule, value FROM raw.quarantine").fetchall()
+    finally:
+        con.close()
+    assert rows == [(6, "gender", "unmapped_value", "Woman")]
+
+
+@pytest.mark.pipeline
+def test_a_profile_edit_reloads_the_files_it_reads(contract_and_shaped, tmp_path):
+    _contract, shaped, _report = contract_and_shaped
+    settings = replace(shaped, data_dir=tmp_path / "data")
+    extract(settings, MONTH_END)
+    assert {f.status for f in extract(settings, MONTH_END).files} == {"unchanged"}
+    edited = tmp_path / "edited.yml"
+    edited.write_text(load_profile("hr-system").path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    report = extract(replace(settings, profile=str(edited)), MONTH_END)
+    assert {f.status for f in report.files} == {"replaced"}
+
+
+def test_every_problem_in_a_profile_is_reported_with_its_line(tmp_path):
+    path = tmp_path / "broken.yml"
+    path.write_text("""name: broken
+exports:
+  hr_workerz: {}
+  hr_workers:
+    file: "Workers {date:DD-MM}.xlsx"
+    encoding: klingon
+    columns:
+      employe_id: Employee
+      gender: {from: Sex, values: {Female: "F"}}
+      fte: {derive: "__import__('os').system('x')"}
+      spell_start_date: {from: Start, dates: "the first of the month"}
+""", encoding="utf-8")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    text = str(caught.value)
+    for fragment in ("unknown export 'hr_workerz'", "broken.yml:5: exports.hr_workers.file", "needs a year",
+                     "unknown encoding 'klingon'", "no column 'employe_id' (did you mean 'employee_id'?)",
+                     "'F' is not one of the contract's codes for gender", "is not an arithmetic",
+                     "'the first of the month' is not a date format"):
+        assert fragment in text, fragment
+    assert "7 problem(s)" in text or "8 problem(s)" in text
+
+
+def test_a_bad_profile_stops_before_any_step(monkeypatch, tmp_path):
+    from workforce.config import load_settings
+
+    monkeypatch.setenv("WORKFORCE_PROFILE", "no-such-profile")
+    with pytest.raises(ConfigError, match="no profile 'no-such-profile'.*hr-system"):
+        load_settings()
+
+
+@pytest.mark.parametrize(("pattern", "name", "expected"), [
+    ("Workers Export {date:DD-MM-YYYY}.xlsx", "Workers Export 30-09-2025.xlsx", date(2025, 9, 30)),
+    ("absence_{date:YYYYMMDD}.csv", "absence_20250930.csv", date(2025, 9, 30)),
+    ("*_staff_{date:D.M.YY}.csv", "Devon_staff_3.10.25.csv", date(2025, 10, 3)),
+    ("Workers Export {date:DD-MM-YYYY}.xlsx", "Workers Export 31-02-2025.xlsx", None),
+    ("Workers Export {date:DD-MM-YYYY}.xlsx", "workers export 30-09-2025.XLSX", date(2025, 9, 30)),
+    ("Workers {date:MMM YYYY}.xlsx", "Workers Sep 2025.xlsx", date(2025, 9, 30)),  # a month: its last day
+])
+def test_file_name_patterns_give_the_extract_date(pattern, name, expected):
+    from workforce.ingest.profile import ExportProfile
+
+    assert ExportProfile("hr_workers", "HR", pattern).match(name) == expected
+
+
+@pytest.mark.slow
+def test_the_same_council_through_a_profile_publishes_identical_tables(small_published, small_landing_cache,
+                                                                       tmp_path):
+    """The acceptance of a profile: the council's own shapes publish exactly what the contract's
+    shapes publish (every published CSV, byte for byte)."""
+    from conftest import SMALL_MONTH, settings_for
+    from workforce.ingest.check import check
+    from workforce.pipeline import run_month
+    from workforce.spec.catalogue import published_tables
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "SAMPLE_DATA.json").write_bytes((small_landing_cache / "SAMPLE_DATA.json").read_bytes())
+    reshape_landing(small_landing_cache, landing, load_profile("hr-system"))
+    settings = settings_for(tmp_path / "data", landing, WORKFORCE_PROFILE="hr-system")
+    assert check(settings, MONTH_END).ok  # the pre-flight reads the profile too
+    run_month(SMALL_MONTH, settings, progress=lambda _m: None)
+    for table in published_tables():
+        ours = (settings.published_month_dir(SMALL_MONTH) / f"{table.name}.csv").read_bytes()
+        theirs = (small_published.published_month_dir(SMALL_MONTH) / f"{table.name}.csv").read_bytes()
+        assert ours == theirs, table.name
