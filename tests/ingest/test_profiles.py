@@ -26,7 +26,8 @@ PROFILED = ("hr_workers", "hr_establishment", "hr_absences")
 def _raw(settings, table):
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        frame = con.execute(f"SELECT * EXCLUDE (_source_file) FROM raw.{table} ORDER BY _extract_date, _row_number").df()
+        frame = con.execute(f"SELECT * EXCLUDE (_source_file) FROM raw.{table} "
+                            "ORDER BY _extract_date, _row_number").df()
         quarantine = con.execute("SELECT export_name, rule, column_name, count(*) FROM raw.quarantine "
                                  "GROUP BY ALL ORDER BY ALL").fetchall()
     finally:
