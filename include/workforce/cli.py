@@ -5,6 +5,7 @@
     workforce run --month 2026-09      extract, transform, validate and publish one month
     workforce run --month 2026-09 --step validate   one step only (as one DAG task does)
     workforce run --month 2026-09 --force           rebuild even when nothing is new (see below)
+    workforce profile init --from DIR  a starting mapping profile from a council's sample files
     workforce check --month 2026-09    pre-flight: what the run would load, quarantine or reject (writes nothing)
     workforce audit --month 2026-09    the month's audit record: input files, hashes, checks, outputs
 
@@ -134,6 +135,24 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_profile_init(args: argparse.Namespace) -> int:
+    from workforce.ingest.profile_init import init_profile, summary
+
+    folder = Path(args.source).expanduser().resolve()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no folder {folder} to read sample exports from")
+    text, guesses = init_profile(folder, args.name)
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise ValueError(f"{out} exists: choose another --out, or --force to replace it")
+    out.write_text(text, encoding="utf-8")
+    for line in summary(guesses):
+        print(line)
+    print(f"\nwrote {out}: review it (docs/bring-your-own-exports.md), fill in every TODO, then run "
+          f"WORKFORCE_PROFILE={out} workforce check", flush=True)
+    return 0
+
+
 def _cmd_audit(args: argparse.Namespace) -> int:
     import json
 
@@ -183,6 +202,15 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--landing", help="landing folder (default: $WORKFORCE_LANDING_DIR)")
     chk.add_argument("--json", action="store_true", help="the report as JSON, for tools")
     chk.set_defaults(func=_cmd_check)
+
+    prof = sub.add_parser("profile", help="mapping profiles for a council's own export shapes")
+    prof_sub = prof.add_subparsers(dest="profile_command", required=True)
+    init = prof_sub.add_parser("init", help="write a starting profile from a folder of the council's sample files")
+    init.add_argument("--from", dest="source", required=True, help="folder holding sample export files")
+    init.add_argument("--out", default="profile.yml", help="the profile to write (default profile.yml)")
+    init.add_argument("--name", default="our-exports", help="the profile's name")
+    init.add_argument("--force", action="store_true", help="replace --out if it exists")
+    init.set_defaults(func=_cmd_profile_init)
 
     aud = sub.add_parser("audit", help="print the audit record of a published (or validated) month")
     aud.add_argument("--month", required=True, help="reporting month YYYY-MM")
