@@ -183,3 +183,24 @@ def test_the_same_council_through_a_profile_publishes_identical_tables(small_pub
         ours = (settings.published_month_dir(SMALL_MONTH) / f"{table.name}.csv").read_bytes()
         theirs = (small_published.published_month_dir(SMALL_MONTH) / f"{table.name}.csv").read_bytes()
         assert ours == theirs, table.name
+
+
+@pytest.mark.pipeline
+def test_cms_extracts_without_swe_numbers_agency_flags_or_fte_fall_back_and_say_so(small_settings, small_landing):
+    """As Mosaic and Eclipse extracts often are: the run goes on (matching falls back to the staff
+    id, as metrics.md says) and the quality results say how many rows lack each."""
+    from workforce.quality.runner import validate_raw_exports
+
+    path = small_landing / "ssd_professionals" / "ssd_professionals_2025-09-30.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[: len(frame) // 3, "prof_social_worker_registration_no"] = ""
+    frame["prof_agency_worker_flag"] = ""
+    frame["prof_full_time_equivalency"] = ""
+    frame.to_csv(path, index=False)
+    extract(small_settings, MONTH_END)
+    (suite,) = [r for r in validate_raw_exports(small_settings.warehouse_path, MONTH_END,
+                                                small_settings.expectations_dir) if r.suite == "raw_ssd_professionals"]
+    assert suite.success  # warnings only: the month is computable
+    warned = {c.column: c.observed for c in suite.results if not c.success}
+    assert set(warned) == {"prof_person_key", "prof_agency_worker_flag", "prof_full_time_equivalency"}
+    assert warned["prof_agency_worker_flag"].startswith(f"{len(frame)} of {len(frame)} rows unexpected")
