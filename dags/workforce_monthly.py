@@ -15,6 +15,8 @@ new, transform and validate keep their output (the log says so); `force_rebuild`
 3. **validate**: Great Expectations suites over the month's raw exports and captured rows; a
    failed critical check, or too many quarantined rows, stops the run here. Passing rows are staged.
 4. **publish**: swaps the staged rows into `published/` (CSV, Parquet, BI DuckDB file) atomically.
+5. **pack**: the month's scrutiny pack (PDF, HTML, XLSX) from the published files, written to
+   `published/<month>/pack/` as one unit (docs/pack.md).
 
 Backfills are safe with any `max_active_runs`: each warehouse step holds a file lock
 (`workforce.locking`; no pool to create) and later steps read only their month's capture. Logic
@@ -116,13 +118,20 @@ def workforce_monthly():
         report = step_publish(month, progress=log.info)
         return {"rows": report.rows, "csv": str(report.csv_path), "bi_warehouse": str(report.warehouse_path)}
 
+    @task
+    def pack(month: str) -> dict:
+        from workforce.pipeline import step_pack
+
+        return step_pack(month, progress=log.info).to_dict()
+
     month = reporting_month()
     ready = wait_for_exports(month)
     extracted = extract(month)
     transformed = transform(month)
     validated = validate(month)
     published = publish(month)
-    ready >> extracted >> transformed >> validated >> published
+    packed = pack(month)
+    ready >> extracted >> transformed >> validated >> published >> packed
 
 
 workforce_monthly()

@@ -30,7 +30,7 @@ def test_dag_declares_schedule_docs_tags_and_retries(dag):
     assert dag.max_active_runs == 1 and dag.catchup is False
     assert dag.start_date is not None
     assert [t.task_id for t in dag.topological_sort()] == [
-        "reporting_month", "wait_for_exports", "extract", "transform", "validate", "publish"
+        "reporting_month", "wait_for_exports", "extract", "transform", "validate", "publish", "pack"
     ]
     for t in dag.tasks:
         assert t.owner == "workforce-data-engineering"
@@ -118,6 +118,10 @@ def test_airflow_dags_test_publishes(tmp_path, small_landing):
     assert "dbt: " in output  # per-model dbt progress reaches the task log
     published = tmp_path / "data" / "published" / SMALL_MONTH / "scrutiny_workforce_monthly.csv"
     assert published.exists(), output[-4000:]
+    pack = tmp_path / "data" / "published" / SMALL_MONTH / "pack"
+    from workforce.pack import PACK_FILES
+
+    assert sorted(p.name for p in pack.iterdir()) == sorted(PACK_FILES), output[-4000:]
     assert key not in output
     leaks = [p for p in home.rglob("*") if p.is_file() and key.encode() in p.read_bytes()]
     leaks += [p for p in (tmp_path / "data").rglob("*") if p.is_file() and key.encode() in p.read_bytes()]
