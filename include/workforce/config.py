@@ -18,7 +18,7 @@
 | WORKFORCE_EXTRACT_WINDOW_DAYS_BEFORE | ``7`` | an extract dated up to this many days before the month end serves it |
 | WORKFORCE_EXTRACT_WINDOW_DAYS_AFTER | ``14`` | ... and one dated up to this many days after it (exports land in M+1) |
 | WORKFORCE_LOCK_TIMEOUT_SECONDS | ``3600`` | how long a step waits for another step's hold on the warehouse |
-| WORKFORCE_TARGETS_FILE | ``include/workforce/pack/targets.yml`` | the scrutiny pack's targets and RAG thresholds (docs/pack.md) |
+| WORKFORCE_TARGETS_FILE | ``pack/targets.yml`` | the scrutiny pack's targets and RAG thresholds (docs/pack.md) |
 
 Quarantine: the threshold applies per export, to the extract used for the reporting month.
 Readiness: a month is served, per export, by its latest extract dated inside the month's window

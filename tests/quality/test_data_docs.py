@@ -45,7 +45,7 @@ def test_external_scripts_styles_images_and_links_are_removed():
     )
     out = data_docs.strip_external(page)
     assert not EXTERNAL.search(out), out
-    assert '../static/f.ico' in out and '../static/images/logo.png' in out and ">docs</a>" in out
+    assert "../static/f.ico" in out and "../static/images/logo.png" in out and ">docs</a>" in out
 
 
 @pytest.mark.pipeline
@@ -75,10 +75,23 @@ def test_the_site_references_nothing_outside_it_and_its_index_says_each_outcome(
     if chromium is None:
         pytest.fail("headless Chromium is not installed: run `make pack-tools` (Debian package chromium)")
     shown = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-         "--dump-dom", index.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            index.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout
     text = re.sub(r"<[^>]+>", " ", shown)
     rows = {m[1]: m[0] for m in re.findall(r"(Passed|Warned|Failed|Skipped)\s+(\w+)", text)}

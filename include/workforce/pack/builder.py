@@ -43,9 +43,14 @@ class PackReport:
     timings: dict[str, float]
 
     def to_dict(self) -> dict:
-        return {"month": self.month.label, "directory": str(self.directory), "files": [p.name for p in self.files],
-                "months": self.months, "seconds": round(self.seconds, 2),
-                "timings": {k: round(v, 2) for k, v in self.timings.items()}}
+        return {
+            "month": self.month.label,
+            "directory": str(self.directory),
+            "files": [p.name for p in self.files],
+            "months": self.months,
+            "seconds": round(self.seconds, 2),
+            "timings": {k: round(v, 2) for k, v in self.timings.items()},
+        }
 
 
 def pack_dir(settings: Settings, month: ReportingMonth) -> Path:
@@ -54,12 +59,21 @@ def pack_dir(settings: Settings, month: ReportingMonth) -> Path:
 
 def all_charts(published: Published, targets: Targets) -> tuple[list[charts.Chart], list[charts.Chart]]:
     trend = [
-        charts.trend_chart(published, targets, f"trend-{i}", h.title, h.table, h.column,
-                           dfe=h.table == "scrutiny_workforce_monthly")
+        charts.trend_chart(
+            published, targets, f"trend-{i}", h.title, h.table, h.column, dfe=h.table == "scrutiny_workforce_monthly"
+        )
         for i, h in enumerate(HEADLINES, 1)
     ]
-    trend.append(charts.trend_chart(published, targets, "trend-stability", "Children with 3 or more social workers",
-                                    "scrutiny_child_stability_monthly", "pct_children_3plus_workers_12m"))
+    trend.append(
+        charts.trend_chart(
+            published,
+            targets,
+            "trend-stability",
+            "Children with 3 or more social workers",
+            "scrutiny_child_stability_monthly",
+            "pct_children_3plus_workers_12m",
+        )
+    )
     other = [
         charts.caseload_by_team_chart(published, "caseload-teams"),
         charts.agency_cost_chart(published, "agency-cost"),
@@ -74,18 +88,26 @@ def render_html(published: Published, targets: Targets, tiles: list[Tile], suppr
 
     from workforce.pack.fonts import font_face_css
 
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
-                      undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
     trend, other = all_charts(published, targets)
     months = published.months
     first, last = months[0], months[-1]
-    trend_words = (f"{len(months)} published month(s), {long_date(first.end)} to {long_date(last.end)}"
-                   if len(months) > 1 else f"1 published month ({long_date(last.end)}): no trend yet")
+    trend_words = (
+        f"{len(months)} published month(s), {long_date(first.end)} to {long_date(last.end)}"
+        if len(months) > 1
+        else f"1 published month ({long_date(last.end)}): no trend yet"
+    )
     return env.get_template("pack.html.j2").render(
         la_name=published.la_name,
         month_long=long_date(published.month.end),
         period=f"{long_date(published.month.start)} to {long_date(published.month.end)} (stocks on the last day; "
-               "12-month figures for the year to it)",
+        "12-month figures for the year to it)",
         data_date=data_date(published.audit),
         gate=quality_gate(published.audit),
         trend_words=trend_words,
@@ -102,8 +124,12 @@ def render_html(published: Published, targets: Targets, tiles: list[Tile], suppr
     )
 
 
-def build_pack(settings: Settings, month: ReportingMonth | str, progress: Callable[[str], None] | None = None,
-               targets_path: Path | None = None) -> PackReport:
+def build_pack(
+    settings: Settings,
+    month: ReportingMonth | str,
+    progress: Callable[[str], None] | None = None,
+    targets_path: Path | None = None,
+) -> PackReport:
     """Write ``published/<month>/pack/`` (HTML, PDF, XLSX) from the published files, as one unit."""
     from workforce.pack.chromium import print_pdf
     from workforce.pack.workbook import write_workbook
@@ -132,8 +158,11 @@ def build_pack(settings: Settings, month: ReportingMonth | str, progress: Callab
 
     replace_directory(final, build)
     seconds = time.monotonic() - started
-    report = PackReport(month, final, [final / name for name in PACK_FILES], [m.label for m in published.months],
-                        seconds, timings)
-    say(f"pack: {month} scrutiny pack ({len(published.months)} published month(s) of trends) -> {final} in "
-        f"{seconds:.1f}s (" + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()) + ")")
+    report = PackReport(
+        month, final, [final / name for name in PACK_FILES], [m.label for m in published.months], seconds, timings
+    )
+    say(
+        f"pack: {month} scrutiny pack ({len(published.months)} published month(s) of trends) -> {final} in "
+        f"{seconds:.1f}s (" + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()) + ")"
+    )
     return report

@@ -37,12 +37,19 @@ from workforce.spec.catalogue import Column, catalogue, status_column
 
 #: Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, SKY, GREEN, YELLOW, NAVY, VERMILLION, PURPLE = (
-    "#0072B2", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+    "#0072B2",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
 )
 BLACK = "#000000"
 GREY = "#595959"
 
-RC = {
+RC: Any = {  # matplotlib rcParams (typed as its literal keys: Any keeps mypy to the point)
     "svg.fonttype": "none",
     "svg.hashsalt": "workforce-scrutiny-pack",
     "font.family": FAMILY,
@@ -76,7 +83,10 @@ def _svg(fig: Any, chart_id: str, alt: str) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight", pad_inches=0.04)
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
+    # Inline in HTML the parser gives SVG its namespaces; the RDF metadata block only names URIs.
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    svg = re.sub(r'\sxmlns(?::xlink)?="[^"]*"', "", svg)
     svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{chart_id}-{m[1]}"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{chart_id}-{m[1]})", svg)
     svg = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{chart_id}-{m[1]}"', svg)
@@ -100,7 +110,7 @@ def _short(month: ReportingMonth) -> str:
 
 
 def _series(published: Published, table: str, column: str) -> list[tuple[ReportingMonth, float | None, str | None]]:
-    out = []
+    out: list[tuple[ReportingMonth, float | None, str | None]] = []
     for month in published.months:
         row = published.council_row(table, month)
         if row is None or column not in row.index:
@@ -131,13 +141,16 @@ def _range_words(points: Sequence[tuple[ReportingMonth, float | None, str | None
     high = max(numbers, key=lambda p: p[1])
     if len(numbers) == 1:
         return f"{number_text(last[1], column)} at {long_date(last[0].end)} (the only month with a figure)"
-    return (f"{number_text(first[1], column)} at {long_date(first[0].end)} and {number_text(last[1], column)} at "
-            f"{long_date(last[0].end)}; lowest {number_text(low[1], column)} ({_short(low[0])}), highest "
-            f"{number_text(high[1], column)} ({_short(high[0])})")
+    return (
+        f"{number_text(first[1], column)} at {long_date(first[0].end)} and {number_text(last[1], column)} at "
+        f"{long_date(last[0].end)}; lowest {number_text(low[1], column)} ({_short(low[0])}), highest "
+        f"{number_text(high[1], column)} ({_short(high[0])})"
+    )
 
 
-def trend_chart(published: Published, targets: Targets, chart_id: str, title: str, table: str, column_name: str,
-                dfe: bool = False) -> Chart:
+def trend_chart(
+    published: Published, targets: Targets, chart_id: str, title: str, table: str, column_name: str, dfe: bool = False
+) -> Chart:
     """A figure's council value over the published months, its target and each 30 September marked."""
     column = catalogue().table(table).column(column_name)
     points = _series(published, table, column_name)
@@ -152,39 +165,81 @@ def trend_chart(published: Published, targets: Targets, chart_id: str, title: st
         ax.plot(xs, ys, color=BLUE, marker="o", markersize=3.5, linewidth=1.6, label="council (published)")
         sept = [(i, v) for i, (m, v, _s) in enumerate(points) if m.month == 9 and v is not None]
         if sept:
-            ax.plot([i for i, _ in sept], [v for _, v in sept], linestyle="none", marker="s", markersize=7,
-                    markerfacecolor="none", markeredgecolor=BLACK, label="30 September (census date)")
+            ax.plot(
+                [i for i, _ in sept],
+                [v for _, v in sept],
+                linestyle="none",
+                marker="s",
+                markersize=7,
+                markerfacecolor="none",
+                markeredgecolor=BLACK,
+                label="30 September (census date)",
+            )
         if septembers:
             idx = {m: i for i, (m, _v, _s) in enumerate(points)}
-            ax.plot([idx[m] for m in septembers], list(septembers.values()), linestyle="none", marker="D",
-                    markersize=5, color=VERMILLION, label="DfE's published figure")
+            ax.plot(
+                [idx[m] for m in septembers],
+                list(septembers.values()),
+                linestyle="none",
+                marker="D",
+                markersize=5,
+                color=VERMILLION,
+                label="DfE's published figure",
+            )
         for i, (_m, v, s) in enumerate(points):
             if v is None:
-                ax.annotate(s or "x", (i, 0), xycoords=("data", "axes fraction"), xytext=(0, 3),
-                            textcoords="offset points", ha="center", fontsize=7, color=GREY)
+                ax.annotate(
+                    s or "x",
+                    (i, 0),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(0, 3),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=7,
+                    color=GREY,
+                )
         if target is not None:
-            ax.axhline(target.target, color=GREY, linestyle="--", linewidth=1,
-                       label=f"target {number_text(target.target, column)}")
+            ax.axhline(
+                target.target,
+                color=GREY,
+                linestyle="--",
+                linewidth=1,
+                label=f"target {number_text(target.target, column)}",
+            )
         step = max(1, math.ceil(len(points) / 8))
         ax.set_xticks(xs[::step], [_short(m) for m, _v, _s in points][::step])
         ax.set_xlim(-0.5, len(points) - 0.5)
         ax.margins(y=0.25)
         ax.set_title(title, loc="left")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2, fontsize=6.5)
-        alt = (f"Line chart of the {title.lower()} ({column.name}) for the council, month by month over the "
-               f"{len(points)} published month(s): {_range_words(points, column)}.")
+        alt = (
+            f"Line chart of the {title.lower()} ({column.name}) for the council, month by month over the "
+            f"{len(points)} published month(s): {_range_words(points, column)}."
+        )
         if target is not None:
             alt += f" The dashed line is the target, {number_text(target.target, column)} ({target.better})."
         if sept:
             alt += " The 30 September census point is marked with a square."
         if septembers:
-            alt += " DfE's published figure for that September is marked with a diamond: " + ", ".join(
-                f"{number_text(v, column)} in {m.year}" for m, v in septembers.items()) + "."
+            alt += (
+                " DfE's published figure for that September is marked with a diamond: "
+                + ", ".join(f"{number_text(v, column)} in {m.year}" for m, v in septembers.items())
+                + "."
+            )
         svg = _svg(fig, chart_id, alt)
-    rows = [[long_date(m.end), figure_text(v, s, column), number_text(septembers[m], column) if m in septembers else ""]
-            for m, v, s in points]
-    return Chart(chart_id, title, alt, svg, ["Month end", title, "DfE published (30 September)"], rows,
-                 numeric=[False, True, True])
+    rows = [
+        [long_date(m.end), figure_text(v, s, column), number_text(septembers[m], column) if m in septembers else ""]
+        for m, v, s in points
+    ]
+    return Chart(
+        chart_id,
+        title,
+        alt,
+        svg,
+        ["Month end", title, "DfE published (30 September)"],
+        rows,
+        numeric=[False, True, True],
+    )
 
 
 def caseload_by_team_chart(published: Published, chart_id: str) -> Chart:
@@ -196,9 +251,15 @@ def caseload_by_team_chart(published: Published, chart_id: str) -> Chart:
     target = float(council["caseload_target"].iloc[0]) if not council.empty else float("nan")
     column = table.column("caseload_fte")
     names = [str(r.team_name or r.team_code) for r in teams.itertuples()]
-    values = [float(r.caseload_fte) if is_number(r.caseload_fte) and not symbol_of(r.caseload_fte_status) else None
-              for r in teams.itertuples()]
-    bands = [("at or under the target", BLUE, ""), ("up to 20% over", ORANGE, "///"), ("more than 20% over", VERMILLION, "xxx")]
+    values = [
+        float(r.caseload_fte) if is_number(r.caseload_fte) and not symbol_of(r.caseload_fte_status) else None
+        for r in teams.itertuples()
+    ]
+    bands = [
+        ("at or under the target", BLUE, ""),
+        ("up to 20% over", ORANGE, "///"),
+        ("more than 20% over", VERMILLION, "xxx"),
+    ]
 
     def band(v: float) -> int:
         return 0 if v <= target else (1 if v <= 1.2 * target else 2)
@@ -215,8 +276,7 @@ def caseload_by_team_chart(published: Published, chart_id: str) -> Chart:
                 continue
             b = band(v)
             label, colour, hatch = bands[b]
-            ax.barh(y, v, color=colour, hatch=hatch, edgecolor=BLACK, linewidth=0.4,
-                    label=None if b in used else label)
+            ax.barh(y, v, color=colour, hatch=hatch, edgecolor=BLACK, linewidth=0.4, label=None if b in used else label)
             used.add(b)
             ax.text(v + 0.2, y, number_text(v, column, unit=False), va="center", fontsize=7)
         if not math.isnan(target):
@@ -225,30 +285,57 @@ def caseload_by_team_chart(published: Published, chart_id: str) -> Chart:
         ax.set_yticks(ys, names)
         ax.set_xlabel("average cases per case-holding FTE")
         ax.set_title("Caseload by team against the target", loc="left")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.5 / max(1.6, 0.26 * len(names) + 0.9)), ncols=5,
-                  fontsize=6.5)
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.5 / max(1.6, 0.26 * len(names) + 0.9)), ncols=5, fontsize=6.5
+        )
         over = [n for n, v in zip(names, values, strict=True) if v is not None and v > target]
         shown = [v for v in values if v is not None]
-        alt = (f"Horizontal bar chart of the average caseload of each of {len(names)} teams on "
-               f"{long_date(published.month.end)}, against the target of {target:g} cases per FTE: "
-               f"{len(over)} of {len(shown)} teams with a published figure are over the target"
-               + (f" ({', '.join(over[:6])}{' and others' if len(over) > 6 else ''})" if over else "")
-               + (f"; {len(values) - len(shown)} team(s) are shown as a symbol (c suppressed, z no case holders)"
-                  if len(values) > len(shown) else "") + ". Bands are hatched as well as coloured.")
+        alt = (
+            f"Horizontal bar chart of the average caseload of each of {len(names)} teams on "
+            f"{long_date(published.month.end)}, against the target of {target:g} cases per FTE: "
+            f"{len(over)} of {len(shown)} teams with a published figure are over the target"
+            + (f" ({', '.join(over[:6])}{' and others' if len(over) > 6 else ''})" if over else "")
+            + (
+                f"; {len(values) - len(shown)} team(s) are shown as a symbol (c suppressed, z no case holders)"
+                if len(values) > len(shown)
+                else ""
+            )
+            + ". Bands are hatched as well as coloured."
+        )
         svg = _svg(fig, chart_id, alt)
-    headers = ["Service area", "Team", "Average caseload", "Case holders", "Over target", "Up to 80%", "80-100%",
-               "100-120%", "Over 120%"]
-    cols = ["case_holders_headcount", "case_holders_over_target", "case_holders_up_to_80pct_of_target",
-            "case_holders_80_to_100pct_of_target", "case_holders_100_to_120pct_of_target",
-            "case_holders_over_120pct_of_target"]
+    headers = [
+        "Service area",
+        "Team",
+        "Average caseload",
+        "Case holders",
+        "Over target",
+        "Up to 80%",
+        "80-100%",
+        "100-120%",
+        "Over 120%",
+    ]
+    cols = [
+        "case_holders_headcount",
+        "case_holders_over_target",
+        "case_holders_up_to_80pct_of_target",
+        "case_holders_80_to_100pct_of_target",
+        "case_holders_100_to_120pct_of_target",
+        "case_holders_over_120pct_of_target",
+    ]
     rows = []
     for r in pd.concat([council, teams]).itertuples():
         d = r._asdict()
-        rows.append([str(r.service_area), "Council" if r.breakdown_level == "council" else str(r.team_name or r.team_code),
-                     figure_text(r.caseload_fte, r.caseload_fte_status, column, unit=False)]
-                    + [figure_text(d[c], d[f"{c}_status"], table.column(c)) for c in cols])
-    return Chart(chart_id, "Caseload by team against the target", alt, svg, headers, rows,
-                 numeric=[False, False] + [True] * 7)
+        rows.append(
+            [
+                str(r.service_area),
+                "Council" if r.breakdown_level == "council" else str(r.team_name or r.team_code),
+                figure_text(r.caseload_fte, r.caseload_fte_status, column, unit=False),
+            ]
+            + [figure_text(d[c], d[f"{c}_status"], table.column(c)) for c in cols]
+        )
+    return Chart(
+        chart_id, "Caseload by team against the target", alt, svg, headers, rows, numeric=[False, False] + [True] * 7
+    )
 
 
 def agency_cost_chart(published: Published, chart_id: str) -> Chart:
@@ -268,8 +355,13 @@ def agency_cost_chart(published: Published, chart_id: str) -> Chart:
         for i, (_m, v, s) in enumerate(spend):
             if v is None:
                 left.text(i, 0, s or "x", ha="center", va="bottom", fontsize=7, color=GREY)
-        right.plot(xs, [v if v is not None else math.nan for _m, v, _s in premium], color=VERMILLION, marker="o",
-                   markersize=3.5)
+        right.plot(
+            xs,
+            [v if v is not None else math.nan for _m, v, _s in premium],
+            color=VERMILLION,
+            marker="o",
+            markersize=3.5,
+        )
         step = max(1, math.ceil(len(xs) / 6))
         for ax in (left, right):
             ax.set_xticks(xs[::step], [_short(m) for m, _v, _s in spend][::step])
@@ -278,15 +370,26 @@ def agency_cost_chart(published: Published, chart_id: str) -> Chart:
         left.set_title("Agency spend in the month", loc="left")
         right.set_title("Agency premium per FTE-year (12 months)", loc="left")
         right.margins(y=0.3)
-        alt = ("Two charts. Left, bars: agency timesheet spend in each published month, "
-               + _range_words(spend, money) + ". Right, line: how much more a year of agency cover costs than a "
-               "year of a council-employed worker (12 months to each month end), " + _range_words(premium, prem_col) + ".")
+        alt = (
+            "Two charts. Left, bars: agency timesheet spend in each published month, "
+            + _range_words(spend, money)
+            + ". Right, line: how much more a year of agency cover costs than a "
+            "year of a council-employed worker (12 months to each month end), " + _range_words(premium, prem_col) + "."
+        )
         svg = _svg(fig, chart_id, alt)
-    rows = [[long_date(m.end), figure_text(v, s, money), figure_text(v12, s12, money), figure_text(p, ps, prem_col)]
-            for (m, v, s), (_m2, v12, s12), (_m3, p, ps) in zip(spend, spend12, premium, strict=True)]
-    return Chart(chart_id, "Agency spend and premium", alt, svg,
-                 ["Month end", "Agency spend (month)", "Agency spend (12 months)", "Agency premium per FTE-year"],
-                 rows, numeric=[False, True, True, True])
+    rows = [
+        [long_date(m.end), figure_text(v, s, money), figure_text(v12, s12, money), figure_text(p, ps, prem_col)]
+        for (m, v, s), (_m2, v12, s12), (_m3, p, ps) in zip(spend, spend12, premium, strict=True)
+    ]
+    return Chart(
+        chart_id,
+        "Agency spend and premium",
+        alt,
+        svg,
+        ["Month end", "Agency spend (month)", "Agency spend (12 months)", "Agency premium per FTE-year"],
+        rows,
+        numeric=[False, True, True, True],
+    )
 
 
 def leavers_chart(published: Published, chart_id: str) -> Chart:
@@ -305,8 +408,10 @@ def leavers_chart(published: Published, chart_id: str) -> Chart:
         fig, axes = _figure(7.0, height, ncols=2)
         for ax, (_b, title), part in zip(axes, panels, parts, strict=True):
             labels = [str(x) for x in part["category_label"]]
-            values = [float(v) if is_number(v) and not symbol_of(s) else None
-                      for v, s in zip(part["leavers_headcount"], part["leavers_headcount_status"], strict=True)]
+            values = [
+                float(v) if is_number(v) and not symbol_of(s) else None
+                for v, s in zip(part["leavers_headcount"], part["leavers_headcount_status"], strict=True)
+            ]
             ys = list(range(len(labels)))[::-1]
             ax.barh(ys, [v or 0 for v in values], color=GREEN, edgecolor=BLACK, linewidth=0.4)
             for y, v, s in zip(ys, values, part["leavers_headcount_status"], strict=True):
@@ -317,21 +422,40 @@ def leavers_chart(published: Published, chart_id: str) -> Chart:
             ax.margins(x=0.15)
             top = sorted(((v, lab) for v, lab in zip(values, labels, strict=True) if v), reverse=True)[:3]
             words.append(f"{title.lower()}: " + (", ".join(f"{lab} {v:,.0f}" for v, lab in top) or "no leavers"))
-        alt = (f"Two horizontal bar charts of the people who left in the 12 months to {long_date(published.month.end)}, "
-               + "; ".join(words) + " (largest groups first).")
+        alt = (
+            f"Two horizontal bar charts of the people who left in the 12 months to {long_date(published.month.end)}, "
+            + "; ".join(words)
+            + " (largest groups first)."
+        )
         svg = _svg(fig, chart_id, alt)
-    rows = [[title, str(r.category_label), figure_text(r.leavers_headcount, r.leavers_headcount_status, count),
-             figure_text(r.pct_of_leavers, r.pct_of_leavers_status, pct)]
-            for (_b, title), part in zip(panels, parts, strict=True) for r in part.itertuples()]
-    return Chart(chart_id, "Leavers by reason and length of service", alt, svg,
-                 ["Breakdown", "Category", "Leavers", "% of leavers"], rows, numeric=[False, False, True, True])
+    rows = [
+        [
+            title,
+            str(r.category_label),
+            figure_text(r.leavers_headcount, r.leavers_headcount_status, count),
+            figure_text(r.pct_of_leavers, r.pct_of_leavers_status, pct),
+        ]
+        for (_b, title), part in zip(panels, parts, strict=True)
+        for r in part.itertuples()
+    ]
+    return Chart(
+        chart_id,
+        "Leavers by reason and length of service",
+        alt,
+        svg,
+        ["Breakdown", "Category", "Leavers", "% of leavers"],
+        rows,
+        numeric=[False, False, True, True],
+    )
 
 
 def retention_chart(published: Published, targets: Targets, chart_id: str) -> Chart:
     table = catalogue().table("scrutiny_retention_monthly")
-    lines = [("starter_retention_12m_pct", "new starters still in post a year on", BLUE, "o"),
-             ("overseas_retention_12m_pct", "overseas recruits still in post a year on", ORANGE, "s"),
-             ("pct_retention_eligible_paid_12m", "eligible for the retention payment and paid it", GREEN, "^")]
+    lines = [
+        ("starter_retention_12m_pct", "new starters still in post a year on", BLUE, "o"),
+        ("overseas_retention_12m_pct", "overseas recruits still in post a year on", ORANGE, "s"),
+        ("pct_retention_eligible_paid_12m", "eligible for the retention payment and paid it", GREEN, "^"),
+    ]
     series = {c: _series(published, "scrutiny_retention_monthly", c) for c, *_ in lines}
     import matplotlib
 
@@ -339,8 +463,15 @@ def retention_chart(published: Published, targets: Targets, chart_id: str) -> Ch
         fig, (ax,) = _figure(7.0, 2.3)
         xs = list(range(len(published.months)))
         for c, label, colour, marker in lines:
-            ax.plot(xs, [v if v is not None else math.nan for _m, v, _s in series[c]], color=colour, marker=marker,
-                    markersize=4, linewidth=1.5, label=label)
+            ax.plot(
+                xs,
+                [v if v is not None else math.nan for _m, v, _s in series[c]],
+                color=colour,
+                marker=marker,
+                markersize=4,
+                linewidth=1.5,
+                label=label,
+            )
         step = max(1, math.ceil(len(xs) / 10))
         ax.set_xticks(xs[::step], [_short(m) for m in published.months][::step])
         ax.set_xlim(-0.5, len(xs) - 0.5)
@@ -349,16 +480,32 @@ def retention_chart(published: Published, targets: Targets, chart_id: str) -> Ch
         ax.set_title("Starter and overseas-recruit retention, retention payment reach", loc="left")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=3)
         alt = "Line chart of three percentages for the council over the published months. " + " ".join(
-            f"{label.capitalize()}: {_range_words(series[c], table.column(c))}." for c, label, _col, _m in lines)
+            f"{label.capitalize()}: {_range_words(series[c], table.column(c))}." for c, label, _col, _m in lines
+        )
         svg = _svg(fig, chart_id, alt)
     extra = ["starter_cohort_headcount", "overseas_cohort_headcount", "retention_eligible_headcount"]
     extra_series = {c: _series(published, "scrutiny_retention_monthly", c) for c in extra}
     rows = []
     for i, m in enumerate(published.months):
-        rows.append([long_date(m.end)] + [figure_text(series[c][i][1], series[c][i][2], table.column(c))
-                                          for c, *_ in lines]
-                    + [figure_text(extra_series[c][i][1], extra_series[c][i][2], table.column(c)) for c in extra])
-    return Chart(chart_id, "Retention", alt, svg,
-                 ["Month end", "Starters retained 12m", "Overseas retained 12m", "Eligible paid retention payment",
-                  "Starter cohort", "Overseas cohort", "Eligible for the payment"], rows,
-                 numeric=[False] + [True] * 6)
+        rows.append(
+            [long_date(m.end)]
+            + [figure_text(series[c][i][1], series[c][i][2], table.column(c)) for c, *_ in lines]
+            + [figure_text(extra_series[c][i][1], extra_series[c][i][2], table.column(c)) for c in extra]
+        )
+    return Chart(
+        chart_id,
+        "Retention",
+        alt,
+        svg,
+        [
+            "Month end",
+            "Starters retained 12m",
+            "Overseas retained 12m",
+            "Eligible paid retention payment",
+            "Starter cohort",
+            "Overseas cohort",
+            "Eligible for the payment",
+        ],
+        rows,
+        numeric=[False] + [True] * 6,
+    )

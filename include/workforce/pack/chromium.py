@@ -35,9 +35,18 @@ def chromium_executable() -> str:
 def _run(args: list[str], out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="workforce-chromium-") as profile:
         command = [
-            chromium_executable(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-            "--disable-dev-shm-usage", f"--user-data-dir={profile}", *args,
+            chromium_executable(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-extensions",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={profile}",
+            *args,
         ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
@@ -50,13 +59,28 @@ def _run(args: list[str], out: Path) -> None:
 
 def print_pdf(html: Path, pdf: Path) -> Path:
     """Print ``html`` to ``pdf`` (paper size and margins from the page's ``@page`` rule)."""
-    _run(["--no-pdf-header-footer", "--generate-pdf-document-outline", f"--print-to-pdf={pdf}",
-          Path(html).resolve().as_uri()], pdf)
+    _run(
+        [
+            "--no-pdf-header-footer",
+            "--generate-pdf-document-outline",
+            f"--print-to-pdf={pdf}",
+            Path(html).resolve().as_uri(),
+        ],
+        pdf,
+    )
     return pdf
 
 
 def screenshot(html: Path, png: Path, width: int = 1240, height: int = 1754) -> Path:
     """A PNG of the top of the page (default: an A4 page's proportions at 150 dpi)."""
-    _run(["--hide-scrollbars", f"--window-size={width},{height}", "--force-device-scale-factor=1",
-          f"--screenshot={png}", Path(html).resolve().as_uri()], png)
+    _run(
+        [
+            "--hide-scrollbars",
+            f"--window-size={width},{height}",
+            "--force-device-scale-factor=1",
+            f"--screenshot={png}",
+            Path(html).resolve().as_uri(),
+        ],
+        png,
+    )
     return png

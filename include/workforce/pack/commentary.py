@@ -15,8 +15,10 @@ def _tile_sentence(tile: Tile, published: Published) -> str:
     title = tile.headline.title
     when = long_date(published.month.end)
     if tile.value is None:
-        return (f"{title}: no figure is published for {when} ({tile.text}: "
-                f"{tile.symbol_meaning or 'not available'}), so it is not rated.")
+        return (
+            f"{title}: no figure is published for {when} ({tile.text}: "
+            f"{tile.symbol_meaning or 'not available'}), so it is not rated."
+        )
     sentence = f"{title} was {tile.text} on {when}"
     if tile.target is not None and tile.rag:
         sentence += f", rated {tile.rag} against a target of {tile.target_text} ({tile.target.better})"
@@ -33,14 +35,20 @@ def caseload_sentence(published: Published) -> str | None:
     if council.empty or teams.empty:
         return None
     target = float(council["caseload_target"].iloc[0])
-    shown = teams[[is_number(v) and not symbol_of(s) for v, s in zip(teams["caseload_fte"], teams["caseload_fte_status"],
-                                                                     strict=True)]]
+    shown = teams[
+        [
+            is_number(v) and not symbol_of(s)
+            for v, s in zip(teams["caseload_fte"], teams["caseload_fte_status"], strict=True)
+        ]
+    ]
     over = shown[shown["caseload_fte"] > target]
     row = council.iloc[0]
     column = catalogue().table("scrutiny_caseload_monthly").column("pct_case_holders_over_target")
     share = figure_text(row["pct_case_holders_over_target"], row["pct_case_holders_over_target_status"], column)
-    return (f"{len(over)} of {len(shown)} teams with a published average caseload were over the target of {target:g} "
-            f"cases per FTE on {long_date(published.month.end)}; {share} of case holders were over it.")
+    return (
+        f"{len(over)} of {len(shown)} teams with a published average caseload were over the target of {target:g} "
+        f"cases per FTE on {long_date(published.month.end)}; {share} of case holders were over it."
+    )
 
 
 def stability_sentence(published: Published) -> str | None:
@@ -48,13 +56,20 @@ def stability_sentence(published: Published) -> str | None:
     if row is None:
         return None
     table = catalogue().table("scrutiny_child_stability_monthly")
-    pct = figure_text(row["pct_children_3plus_workers_12m"], row["pct_children_3plus_workers_12m_status"],
-                      table.column("pct_children_3plus_workers_12m"))
-    n = figure_text(row["children_3plus_workers_12m"], row["children_3plus_workers_12m_status"],
-                    table.column("children_3plus_workers_12m"))
+    pct = figure_text(
+        row["pct_children_3plus_workers_12m"],
+        row["pct_children_3plus_workers_12m_status"],
+        table.column("pct_children_3plus_workers_12m"),
+    )
+    n = figure_text(
+        row["children_3plus_workers_12m"],
+        row["children_3plus_workers_12m_status"],
+        table.column("children_3plus_workers_12m"),
+    )
     d = figure_text(row["children_open"], row["children_open_status"], table.column("children_open"))
-    return (f"{pct} of children with an allocated social worker ({n} of {d}) had 3 or more social workers in the "
-            "12 months.")
+    return (
+        f"{pct} of children with an allocated social worker ({n} of {d}) had 3 or more social workers in the 12 months."
+    )
 
 
 def agency_sentence(published: Published) -> str | None:
@@ -68,8 +83,11 @@ def agency_sentence(published: Published) -> str | None:
         return "Agency spend is not available for the 12 months (x: the agency timesheet export is missing)."
     text = f"Agency spend in the 12 months was {number_text(float(spend), table.column('agency_spend_gbp_12m'))}"
     if is_number(premium) and not symbol_of(row["agency_premium_gbp_per_fte_12m_status"]):
-        text += (f"; a year of agency cover cost {number_text(float(premium), table.column('agency_premium_gbp_per_fte_12m'))}"
-                 " more than a year of a council-employed worker")
+        text += (
+            f"; a year of agency cover cost "
+            f"{number_text(float(premium), table.column('agency_premium_gbp_per_fte_12m'))}"
+            " more than a year of a council-employed worker"
+        )
     return text + "."
 
 

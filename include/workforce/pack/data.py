@@ -57,16 +57,22 @@ class Headline:
 #: The first page: in post FTE vs establishment, vacancy, agency, turnover and voluntary turnover,
 #: caseload, absence (issue 13). The figures and their parts are the catalogue's.
 HEADLINES = (
-    Headline("In post FTE", TABLE, "inpost_fte", compare="vacancy_rate_fte_denominator",
-             compare_label="in post + vacant FTE"),
+    Headline(
+        "In post FTE", TABLE, "inpost_fte", compare="vacancy_rate_fte_denominator", compare_label="in post + vacant FTE"
+    ),
     Headline("Vacancy rate", TABLE, "vacancy_rate_fte", parts=("vacant FTE", "in post + vacant FTE")),
     Headline("Agency rate", TABLE, "agency_rate_fte", parts=("agency FTE", "agency + council FTE")),
     Headline("Turnover", TABLE, "turnover_rate_fte", parts=("leavers' FTE (12 months)", "FTE in post")),
-    Headline("Voluntary turnover", "scrutiny_retention_monthly", "voluntary_turnover_rate_headcount",
-             parts=("resignations (12 months)", "people in post")),
+    Headline(
+        "Voluntary turnover",
+        "scrutiny_retention_monthly",
+        "voluntary_turnover_rate_headcount",
+        parts=("resignations (12 months)", "people in post"),
+    ),
     Headline("Caseload", TABLE, "caseload_fte", parts=("cases", "case-holding FTE")),
-    Headline("Sickness absence", TABLE, "absence_rate_fte", parts=("working days lost (12 months)",
-                                                                  "working days available")),
+    Headline(
+        "Sickness absence", TABLE, "absence_rate_fte", parts=("working days lost (12 months)", "working days available")
+    ),
 )
 
 
@@ -184,8 +190,11 @@ def published_months(published_dir: Path) -> list[ReportingMonth]:
     if not published_dir.is_dir():
         return []
     return sorted(
-        (ReportingMonth.parse(p.name) for p in published_dir.iterdir()
-         if _MONTH_DIR.match(p.name) and (p / f"{TABLE}.parquet").is_file()),
+        (
+            ReportingMonth.parse(p.name)
+            for p in published_dir.iterdir()
+            if _MONTH_DIR.match(p.name) and (p / f"{TABLE}.parquet").is_file()
+        ),
         key=lambda m: m.end,
     )
 
@@ -287,8 +296,9 @@ def _value(row: pd.Series | None, column: str) -> tuple[float | None, str | None
     return (float(value) if is_number(value) and not status else None), status
 
 
-def _change(published: Published, table: str, column: Column, then: ReportingMonth, now: float | None,
-            now_status: str | None) -> Change:
+def _change(
+    published: Published, table: str, column: Column, then: ReportingMonth, now: float | None, now_status: str | None
+) -> Change:
     label = f"Since {long_date(then.end)}"
     if then not in published.months:
         return Change(label, f"no figure published for {long_date(then.end)}")
@@ -339,8 +349,10 @@ def benchmarks_for(published: Published, indicator: str) -> tuple[int | None, li
                 if not isinstance(r.geography_code, str) or not r.geography_code:
                     text = "no grouping (DfE 2021)"
                 elif column is not None and is_number(r.neighbours_min) and is_number(r.neighbours_max):
-                    text += (f" (range {number_text(float(r.neighbours_min), column, unit=False, decimals=dfe_decimals)}"
-                             f" to {number_text(float(r.neighbours_max), column, unit=False, decimals=dfe_decimals)})")
+                    text += (
+                        f" (range {number_text(float(r.neighbours_min), column, unit=False, decimals=dfe_decimals)}"
+                        f" to {number_text(float(r.neighbours_max), column, unit=False, decimals=dfe_decimals)})"
+                    )
             out.append(Benchmark(label, text, year))
     return year, out
 
@@ -363,7 +375,9 @@ def headline_tiles(published: Published, targets: Targets) -> list[Tile]:
                 parts.append(Part(label, name, figure_text(v, s, part_column), v, s))
         if h.compare:
             v, s = _value(row, h.compare)
-            parts.append(Part(h.compare_label or h.compare, h.compare, figure_text(v, s, table.column(h.compare)), v, s))
+            parts.append(
+                Part(h.compare_label or h.compare, h.compare, figure_text(v, s, table.column(h.compare)), v, s)
+            )
         target = targets.get(h.table, h.column)
         rag = target.rate(value, status) if target else None
         changes = [
@@ -371,15 +385,17 @@ def headline_tiles(published: Published, targets: Targets) -> list[Tile]:
             _change(published, h.table, column, ReportingMonth(month.year - 1, month.month), value, status),
         ]
         year, bench = benchmarks_for(published, h.column) if column.dfe_indicator else (None, [])
-        tiles.append(Tile(h, column, value, status, figure_text(value, status, column), parts, target, rag,
-                          changes, bench, year))
+        tiles.append(
+            Tile(h, column, value, status, figure_text(value, status, column), parts, target, rag, changes, bench, year)
+        )
     return tiles
 
 
 def data_date(audit: dict[str, Any]) -> str:
     """The extracts the month was computed from, as dates: 'extracts of 2 October to 9 October 2026'."""
-    dates = sorted({i["extract_date"] for i in audit.get("inputs", []) if i.get("used_for_month")
-                    and i.get("extract_date")})
+    dates = sorted(
+        {i["extract_date"] for i in audit.get("inputs", []) if i.get("used_for_month") and i.get("extract_date")}
+    )
     if not dates:
         return "not recorded"
     first, last = date.fromisoformat(dates[0]), date.fromisoformat(dates[-1])

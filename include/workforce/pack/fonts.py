@@ -18,7 +18,9 @@ FAMILY = "DejaVu Sans"
 #: Basic Latin, Latin-1, general punctuation (dashes, quotes, bullet, ellipsis), GBP/EUR, arrows,
 #: minus, multiplication and comparison signs.
 UNICODES = (
-    list(range(0x20, 0x7F)) + list(range(0xA0, 0x180)) + list(range(0x2010, 0x2027))
+    list(range(0x20, 0x7F))
+    + list(range(0xA0, 0x180))
+    + list(range(0x2010, 0x2027))
     + [0x20AC, 0x2190, 0x2191, 0x2192, 0x2193, 0x2212, 0x2264, 0x2265, 0x2248, 0x25B2, 0x25BC, 0x25CF, 0x25A0]
 )
 

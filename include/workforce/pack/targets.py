@@ -116,7 +116,9 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(float(value)) else float(value)
 
 
-def load_targets(path: Path | None = None, cat: Catalogue | None = None, caseload_target: float | None = None) -> Targets:
+def load_targets(
+    path: Path | None = None, cat: Catalogue | None = None, caseload_target: float | None = None
+) -> Targets:
     """Read and validate a targets file (default: ``targets.yml`` beside this module).
 
     ``caseload_target`` (the setting WORKFORCE_CASELOAD_TARGET, which the caseload bands of
@@ -137,7 +139,9 @@ def load_targets(path: Path | None = None, cat: Catalogue | None = None, caseloa
     except yaml.YAMLError as exc:
         raise TargetsError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("targets"), dict):
-        raise TargetsError(f"{path}: the targets file must be a mapping with a 'targets' mapping (table -> column -> target)")
+        raise TargetsError(
+            f"{path}: the targets file must be a mapping with a 'targets' mapping (table -> column -> target)"
+        )
     unknown_top = set(_clean(raw)) - {"targets"}
     if unknown_top:
         add(raw["__line__"], "top level", f"unknown key(s) {sorted(unknown_top)}; allowed: ['targets']")
@@ -186,19 +190,28 @@ def load_targets(path: Path | None = None, cat: Catalogue | None = None, caseloa
                 continue
             t, a, r = numbers["target"], numbers["amber"], numbers["red"]
             if direction == "lower" and not t <= a < r:
-                add(lines.get("amber"), where,
+                add(
+                    lines.get("amber"),
+                    where,
                     f"thresholds in the wrong order for 'lower is better': need target <= amber < red, "
-                    f"got target {t:g}, amber {a:g}, red {r:g}")
+                    f"got target {t:g}, amber {a:g}, red {r:g}",
+                )
                 continue
             if direction == "higher" and not t >= a > r:
-                add(lines.get("amber"), where,
+                add(
+                    lines.get("amber"),
+                    where,
                     f"thresholds in the wrong order for 'higher is better': need target >= amber > red, "
-                    f"got target {t:g}, amber {a:g}, red {r:g}")
+                    f"got target {t:g}, amber {a:g}, red {r:g}",
+                )
                 continue
             if column_name == "caseload_fte" and caseload_target is not None and t != float(caseload_target):
-                add(lines.get("target"), f"{where}.target",
+                add(
+                    lines.get("target"),
+                    f"{where}.target",
                     f"{t:g} differs from WORKFORCE_CASELOAD_TARGET ({caseload_target:g}), which the published caseload "
-                    "bands are computed against: set both to the same number")
+                    "bands are computed against: set both to the same number",
+                )
                 continue
             items[(table_name, column_name)] = Target(table_name, column_name, t, direction, a, r)
     if problems:

@@ -26,7 +26,7 @@ SHEET_PREFIX = "scrutiny_"
 
 def sheet_name(table: str) -> str:
     """Excel allows 31 characters: the table name without its common prefix."""
-    name = table[len(SHEET_PREFIX):] if table.startswith(SHEET_PREFIX) else table
+    name = table[len(SHEET_PREFIX) :] if table.startswith(SHEET_PREFIX) else table
     return name[:31]
 
 
@@ -49,7 +49,9 @@ def cell_value(value: Any) -> Any:
     return neutralise_value(str(value))
 
 
-def _sheet(wb: Any, title: str, headers: list[str], rows: list[list[Any]], widths: dict[int, float] | None = None) -> Any:
+def _sheet(
+    wb: Any, title: str, headers: list[str], rows: list[list[Any]], widths: dict[int, float] | None = None
+) -> Any:
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -83,18 +85,48 @@ def write_workbook(path: Path, published: Published, tiles: list[Tile], targets:
     headline_rows = []
     for t in tiles:
         target = t.target
-        headline_rows.append([
-            t.headline.title, t.headline.table, t.column.name, t.value, t.status,
-            target.target if target else None, target.direction if target else None,
-            target.amber if target else None, target.red if target else None, t.rag or ("not rated" if target else None),
-            *(part for p in t.parts for part in (p.column, p.value if p.value is not None else p.status)), *([None, None] * (2 - len(t.parts))),
-            t.changes[0].text, t.changes[1].text,
-        ])
-    _sheet(wb, "Headlines",
-           ["Measure", "Table", "Column", f"Value {month.end.isoformat()}", "Status", "Target", "Direction",
-            "Amber if worse than", "Red if worse than", "RAG", "Part 1 column", "Part 1", "Part 2 column", "Part 2",
-            "Change since last month", "Change since last year"],
-           headline_rows, widths={1: 22, 15: 40, 16: 40})
+        headline_rows.append(
+            [
+                t.headline.title,
+                t.headline.table,
+                t.column.name,
+                t.value,
+                t.status,
+                target.target if target else None,
+                target.direction if target else None,
+                target.amber if target else None,
+                target.red if target else None,
+                t.rag or ("not rated" if target else None),
+                *(part for p in t.parts for part in (p.column, p.value if p.value is not None else p.status)),
+                *([None, None] * (2 - len(t.parts))),
+                t.changes[0].text,
+                t.changes[1].text,
+            ]
+        )
+    _sheet(
+        wb,
+        "Headlines",
+        [
+            "Measure",
+            "Table",
+            "Column",
+            f"Value {month.end.isoformat()}",
+            "Status",
+            "Target",
+            "Direction",
+            "Amber if worse than",
+            "Red if worse than",
+            "RAG",
+            "Part 1 column",
+            "Part 1",
+            "Part 2 column",
+            "Part 2",
+            "Change since last month",
+            "Change since last year",
+        ],
+        headline_rows,
+        widths={1: 22, 15: 40, 16: 40},
+    )
     for table in cat:
         df = published.this_month(table.name) if table.monthly else published.tables[table.name]
         columns = list(table.published_columns)
@@ -105,18 +137,41 @@ def write_workbook(path: Path, published: Published, tiles: list[Tile], targets:
         for c in table.columns:
             notes.append([sheet_name(table.name), table.name, c.name, c.kind, c.type, c.definition])
             if c.status:
-                notes.append([sheet_name(table.name), table.name, status_column(c.name), "status", "varchar",
-                              f"Symbol when {c.name} is not published as a number: c, x or z (below); empty otherwise."])
+                notes.append(
+                    [
+                        sheet_name(table.name),
+                        table.name,
+                        status_column(c.name),
+                        "status",
+                        "varchar",
+                        f"Symbol when {c.name} is not published as a number: c, x or z (below); empty otherwise.",
+                    ]
+                )
     notes.append([])
     notes.append(["Symbol", None, None, None, None, "Meaning"])
     for symbol, meaning in SYMBOLS.items():
         notes.append([symbol, None, None, None, None, meaning])
     notes.append([])
-    notes.append(["Targets", None, None, None, None, f"From {targets.path.name}; ratings use the published (rounded) figure."])
+    notes.append(
+        ["Targets", None, None, None, None, f"From {targets.path.name}; ratings use the published (rounded) figure."]
+    )
     for t in targets:
-        notes.append(["Target", t.table, t.column, t.direction, None,
-                      f"target {t.target:g}; amber when worse than {t.amber:g}; red when worse than {t.red:g} ({t.better})"])
-    _sheet(wb, "Notes", ["Sheet", "Table", "Column", "Kind", "Type", "Definition"], notes,
-           widths={1: 22, 2: 32, 3: 36, 6: 110})
+        notes.append(
+            [
+                "Target",
+                t.table,
+                t.column,
+                t.direction,
+                None,
+                f"target {t.target:g}; amber when worse than {t.amber:g}; red when worse than {t.red:g} ({t.better})",
+            ]
+        )
+    _sheet(
+        wb,
+        "Notes",
+        ["Sheet", "Table", "Column", "Kind", "Type", "Definition"],
+        notes,
+        widths={1: 22, 2: 32, 3: 36, 6: 110},
+    )
     wb.save(path)
     return path

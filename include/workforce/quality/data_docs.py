@@ -97,7 +97,9 @@ def _offline_site(site: Path, results: list[SuiteResult], validated: list[SuiteR
             banner = (f'<p role="status" style="margin:0;padding:8px 12px;border:2px solid #000;font:16px sans-serif">'
                       f'<a href="{"../" * (len(found[0].relative_to(site).parts) - 1)}index.html">Quality report</a>: '
                       f"{_BANNER[outcome(result)]}</p>")
-            text = re.sub(r"(<body[^>]*>)", lambda m: m[1] + banner, text, count=1)
+            body = re.search(r"<body[^>]*>", text)
+            if body:
+                text = text[: body.end()] + banner + text[body.end() :]
             page.write_text(text, encoding="utf-8")
     for page in site.rglob("*.html"):
         if page.name != "index.html" and not page.is_relative_to(site / "validations"):
