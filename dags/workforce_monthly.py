@@ -15,8 +15,7 @@ new, transform and validate keep their output (the log says so); `force_rebuild`
 3. **validate**: Great Expectations suites over the month's raw exports and captured rows; a
    failed critical check, or too many quarantined rows, stops the run here. Passing rows are staged.
 4. **publish**: swaps the staged rows into `published/` (CSV, Parquet, BI DuckDB file) atomically.
-5. **pack**: the month's scrutiny pack (PDF, HTML, XLSX) from the published files, written to
-   `published/<month>/pack/` as one unit (docs/pack.md).
+5. **pack**: the scrutiny pack (PDF, HTML, XLSX) from the published files, in `published/<month>/pack/`.
 
 Backfills are safe with any `max_active_runs`: each warehouse step holds a file lock
 (`workforce.locking`; no pool to create) and later steps read only their month's capture. Logic
@@ -130,8 +129,7 @@ def workforce_monthly():
     transformed = transform(month)
     validated = validate(month)
     published = publish(month)
-    packed = pack(month)
-    ready >> extracted >> transformed >> validated >> published >> packed
+    ready >> extracted >> transformed >> validated >> published >> pack(month)
 
 
 workforce_monthly()

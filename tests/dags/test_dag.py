@@ -73,7 +73,7 @@ def test_a_run_can_force_a_rebuild_of_transform_and_validate(dag, monkeypatch):
 
 def test_dag_file_stays_thin():
     source = (ROOT / "dags" / "workforce_monthly.py").read_text()
-    assert len(source.splitlines()) < 130
+    assert len(source.splitlines()) < 140  # seven thin tasks and the DAG's documentation
     for heavy in ("import pandas", "import duckdb", "great_expectations", "import dbt"):
         assert heavy not in source
 

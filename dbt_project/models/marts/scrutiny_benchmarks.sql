@@ -81,7 +81,7 @@ neighbour_summary as (
     select
         time_period,
         indicator,
-        round(avg(value), 1) as value,
+        round(avg(value), 1) as value,  -- noqa: RF04
         min(value) as neighbours_min,
         max(value) as neighbours_max,
         cast(count(value) as integer) as neighbours_with_value
@@ -105,11 +105,12 @@ neighbour_rows as (
         case
             when neighbour_group.neighbours_in_group = 0
                 then 'No statistical neighbour grouping: DfE''s 2021 groupings have no row for council {{ var("la_code") }}'
-            else 'Statistical neighbours of ' || neighbour_group.la_name || ' (DfE 2021 grouping, '
+            else
+                'Statistical neighbours of ' || neighbour_group.la_name || ' (DfE 2021 grouping, '
                 || neighbour_group.neighbours_in_group || ' councils)'
         end as geography_name,
         years_and_indicators.indicator,
-        case when neighbour_summary.neighbours_with_value > 0 then neighbour_summary.value end as value,
+        case when neighbour_summary.neighbours_with_value > 0 then neighbour_summary.value end as value,  -- noqa: RF04
         case when coalesce(neighbour_summary.neighbours_with_value, 0) = 0 then 'x' end as status,
         neighbour_summary.neighbours_min,
         neighbour_summary.neighbours_max,
