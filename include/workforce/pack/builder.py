@@ -78,7 +78,7 @@ def all_charts(published: Published, targets: Targets) -> tuple[list[charts.Char
         charts.caseload_by_team_chart(published, "caseload-teams"),
         charts.agency_cost_chart(published, "agency-cost"),
         charts.leavers_chart(published, "leavers"),
-        charts.retention_chart(published, targets, "retention"),
+        charts.retention_chart(published, "retention"),
     ]
     return trend, other
 

@@ -449,7 +449,7 @@ def leavers_chart(published: Published, chart_id: str) -> Chart:
     )
 
 
-def retention_chart(published: Published, targets: Targets, chart_id: str) -> Chart:
+def retention_chart(published: Published, chart_id: str) -> Chart:
     table = catalogue().table("scrutiny_retention_monthly")
     lines = [
         ("starter_retention_12m_pct", "new starters still in post a year on", BLUE, "o"),
