@@ -6,6 +6,15 @@
 # never at container start with _PIP_ADDITIONAL_REQUIREMENTS.
 FROM apache/airflow:3.3.2-python3.11
 
+# Headless Chromium (Debian package) prints the scrutiny pack to PDF (the DAG's `pack` task,
+# workforce.pack.chromium); installed as root, then back to the image's `airflow` user.
+USER root
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/*
+USER airflow
+
 # The base image runs as the unprivileged `airflow` user (group 0); pip installs into its user site.
 # Build in a directory that user owns, because setuptools writes build/ and *.egg-info in the tree.
 # /opt/airflow is the airflow user's home, so it may create this build directory.

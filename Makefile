@@ -18,7 +18,7 @@ NONE_SELECTED_IS_OK := || [ $$? -eq 5 ]
 # built once; PARALLEL= runs it in one process.
 PARALLEL ?= -n 2 --dist loadfile
 
-.PHONY: install demo test test-fast lint typecheck generate generate-check lock bench clean postgres-server
+.PHONY: install demo test test-fast lint typecheck generate generate-check lock bench clean postgres-server pack-tools
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -40,12 +40,26 @@ postgres-server:
 	else echo "NOTE: tests/scheduler needs the PostgreSQL server (postgres, initdb, pg_ctl) and will fail without it:"; \
 	  echo "      install it as root, e.g. 'sudo apt-get install -y postgresql'."; fi
 
-demo: install
+# Headless Chromium and poppler-utils (Debian packages) for the scrutiny pack: Chromium prints it
+# to PDF (workforce.pack.chromium) and tests/pack renders it; pdftoppm and pdftotext read the PDF
+# back in tests/pack. Idempotent, as postgres-server: as root it installs what is missing.
+pack-tools:
+	@if command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing headless Chromium and poppler-utils (Debian packages chromium, poppler-utils) for the scrutiny pack"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends chromium poppler-utils >/dev/null 2>&1 \
+	  || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium poppler-utils >/dev/null; }; \
+	else echo "NOTE: the scrutiny pack needs Chromium (PDF) and tests/pack needs poppler-utils (pdftoppm, pdftotext):"; \
+	  echo "      install them as root, e.g. 'sudo apt-get install -y chromium poppler-utils'."; fi
+
+demo: install pack-tools
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
 # The type check, then the whole suite, quick failures first: the fast unit tests, then everything
-# else (which includes a real Airflow scheduler on PostgreSQL metadata: tests/scheduler).
-test: install postgres-server
+# else (which includes a real Airflow scheduler on PostgreSQL metadata: tests/scheduler, and the
+# scrutiny pack rendered in headless Chromium: tests/pack).
+test: install postgres-server pack-tools
 	$(BIN)/mypy
 	$(PYTEST) -m "$(FAST)" $(PYTEST_ARGS) $(NONE_SELECTED_IS_OK)
 	$(PYTEST) -m "$(REST)" $(PARALLEL) $(PYTEST_ARGS) $(NONE_SELECTED_IS_OK)

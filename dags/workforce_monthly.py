@@ -15,6 +15,7 @@ new, transform and validate keep their output (the log says so); `force_rebuild`
 3. **validate**: Great Expectations suites over the month's raw exports and captured rows; a
    failed critical check, or too many quarantined rows, stops the run here. Passing rows are staged.
 4. **publish**: swaps the staged rows into `published/`: the month's folder in one step, then the BI file.
+5. **pack**: the scrutiny pack (PDF, HTML, XLSX) from the published files, in `published/<month>/pack/`.
 A task stopped by its environment (warehouse held open, disk full) fails with one line saying what to do.
 
 Backfills are safe with any `max_active_runs`: each warehouse step holds a file lock
@@ -117,13 +118,19 @@ def workforce_monthly():
         report = step_publish(month, progress=log.info)
         return {"rows": report.rows, "csv": str(report.csv_path), "bi_warehouse": str(report.warehouse_path)}
 
+    @task
+    def pack(month: str) -> dict:
+        from workforce.pipeline import step_pack
+
+        return step_pack(month, progress=log.info).to_dict()
+
     month = reporting_month()
     ready = wait_for_exports(month)
     extracted = extract(month)
     transformed = transform(month)
     validated = validate(month)
     published = publish(month)
-    ready >> extracted >> transformed >> validated >> published
+    ready >> extracted >> transformed >> validated >> published >> pack(month)
 
 
 workforce_monthly()

@@ -53,6 +53,7 @@ step "Done in $(( $(date +%s) - started ))s. Published for $month:"
 echo "  BI warehouse (DuckDB, open read-only): $published/workforce.duckdb"
 echo "  Tables for $month (CSV + Parquet) and the audit record: $published/$month/"
 for f in "$published/$month"/*.csv; do echo "    $(basename "$f" .csv)"; done
+echo "  Scrutiny pack (PDF, HTML, officers' XLSX): $published/$month/pack/"
 echo "  Audit record: .venv/bin/workforce audit --month $month   (also $published/$month/audit.json)"
 echo "  Quality results: $WORKFORCE_DATA_DIR/quality/$month/"
 echo "  Airflow log of the run: $log"

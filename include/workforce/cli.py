@@ -8,6 +8,7 @@
     workforce profile init --from DIR  a starting mapping profile from a council's sample files
     workforce check --month 2026-09    pre-flight: what the run would load, quarantine or reject (writes nothing)
     workforce audit --month 2026-09    the month's audit record: input files, hashes, checks, outputs
+    workforce pack --month 2026-09     the month's scrutiny pack (PDF, HTML, XLSX) from the published files
 
 A rerun of a month with nothing new keeps the month's capture and staged output: transform and
 validate say "nothing new ... kept ..." and do not run dbt or the suites again (workforce.rerun).
@@ -169,6 +170,17 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_pack(args: argparse.Namespace) -> int:
+    from workforce import pipeline
+
+    month = ReportingMonth.parse(args.month)  # a clear error for a malformed month
+    settings = load_settings()
+    report = pipeline.step_pack(month, settings, _progress)
+    print(f"\nScrutiny pack for {month} ({len(report.months)} published month(s) of trends), generated in "
+          f"{report.seconds:.1f}s:\n" + "\n".join(f"  {path}" for path in report.files), flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workforce", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -211,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--name", default="our-exports", help="the profile's name")
     init.add_argument("--force", action="store_true", help="replace --out if it exists")
     init.set_defaults(func=_cmd_profile_init)
+    pack = sub.add_parser("pack", help="write the month's scrutiny pack (PDF, HTML, XLSX) from the published files")
+    pack.add_argument("--month", required=True, help="reporting month YYYY-MM (published already)")
+    pack.set_defaults(func=_cmd_pack)
 
     aud = sub.add_parser("audit", help="print the audit record of a published (or validated) month")
     aud.add_argument("--month", required=True, help="reporting month YYYY-MM")

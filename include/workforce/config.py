@@ -19,6 +19,7 @@
 | WORKFORCE_EXTRACT_WINDOW_DAYS_AFTER | ``14`` | ... and one dated up to this many days after it (exports land in M+1) |
 | WORKFORCE_LOCK_TIMEOUT_SECONDS | ``3600`` | how long a step waits for another step's hold on the warehouse |
 | WORKFORCE_PROFILE | unset (the contract) | mapping profile: a YAML path or a shipped name (``ingest.profile``) |
+| WORKFORCE_TARGETS_FILE | ``pack/targets.yml`` | the scrutiny pack's targets and RAG thresholds (docs/pack.md) |
 
 Quarantine: the threshold applies per export, to the extract used for the reporting month.
 Readiness: a month is served, per export, by its latest extract dated inside the month's window
@@ -108,6 +109,7 @@ class Settings:
     extract_window_days_after: int = 14
     lock_timeout_seconds: int = 3600
     profile: str | None = None  # WORKFORCE_PROFILE: a mapping profile's path or shipped name (ingest.profile)
+    targets_file: Path | None = None  # None: the documented default, workforce/pack/targets.yml
 
     # Derived locations -------------------------------------------------------------------
     @property
@@ -226,6 +228,7 @@ def load_settings() -> Settings:
         lock_timeout_seconds=lock_timeout,
         suppression_threshold=threshold,
         profile=_profile(),
+        targets_file=_path("WORKFORCE_TARGETS_FILE", Path()) if _env("WORKFORCE_TARGETS_FILE") else None,
     )
 
 

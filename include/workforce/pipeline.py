@@ -45,6 +45,7 @@ from workforce.months import ReportingMonth
 
 if TYPE_CHECKING:  # each step imports its own modules (pandas, DuckDB, GX ...) when it runs
     from workforce.ingest.extract import ExtractReport
+    from workforce.pack import PackReport
     from workforce.publish.publisher import PublishReport
     from workforce.release.stage import ReleaseReport
 
@@ -276,6 +277,17 @@ def step_publish(month: Month, settings: Settings | None = None, progress: Progr
         with publish_lock(settings, month.label, say=progress):
             _clean("publish", say, (settings.published_dir, 1), (quality, 0, "audit.json"))
             return publish(settings, month, progress)
+
+
+def step_pack(month: Month, settings: Settings | None = None, progress: Progress | None = None) -> PackReport:
+    """The month's scrutiny pack (``pack.build_pack``): HTML, PDF and XLSX under ``published/<month>/pack/``,
+    read from the published files only; one publisher at a time (it writes beside the tables)."""
+    from workforce.pack import build_pack
+
+    month = ReportingMonth.of(month)
+    settings = settings or load_settings()
+    with publish_lock(settings, month.label, say=progress):
+        return build_pack(settings, month, progress)
 
 
 @dataclass

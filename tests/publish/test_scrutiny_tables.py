@@ -4,6 +4,7 @@ council, and the benchmarks reproduce DfE's published figures exactly."""
 from __future__ import annotations
 
 import csv
+import re
 
 import duckdb
 import pandas as pd
@@ -92,3 +93,36 @@ def test_benchmarks_keep_dfe_symbols(published_default):
     symbols = df[df["status"].notna()]
     assert set(symbols["status"]) <= {"c", "x", "z", "u", "low"}
     assert symbols["value"].isna().all()
+
+
+def test_benchmarks_neighbours_rows_are_the_mean_and_range_of_dfes_figures(published_default, dfe_indicators_path):
+    """Recomputed from the shared files: Devon's ten neighbours in DfE's 2021 grouping, their
+    published figures in DfE's Indicators file, averaged over those published as numbers."""
+    settings, _summary = published_default
+    df = _benchmarks(settings)
+    with (dfe_indicators_path.parent / "statistical_neighbours_2021.csv").open(encoding="utf-8-sig", newline="") as fh:
+        grouping = next(r for r in csv.reader(fh) if r[2] == settings.la_code)
+    neighbours = grouping[5:25:2]
+    with dfe_indicators_path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["geographic_level"] == "Local authority"]
+    got = df[df["geography_level"] == "statistical_neighbours"].set_index(["time_period", "indicator"])
+    assert got["geography_code"].eq(", ".join(neighbours)).all()
+    checked = 0
+    for indicator in ("turnover_rate_fte", "agency_rate_fte", "caseload_fte", "vacancy_rate_fte", "inpost_fte"):
+        for year in range(2017, 2026):
+            figures = []
+            for r in rows:
+                ours = int(r["time_period"]) == year and set(r["old_la_code"].split(" / ")) & set(neighbours)
+                if ours and re.fullmatch(r"-?\d+(\.\d+)?", r[indicator].strip()):  # a DfE symbol is left out
+                    figures.append(float(r[indicator]))
+            row = got.loc[(year, indicator)]
+            if figures:
+                mean = sum(figures) / len(figures)  # published to 1 dp: within half a unit of the last digit
+                assert abs(row["value"] - mean) <= 0.05 + 1e-9 and row["value"] == round(row["value"], 1), (
+                    year, indicator, row["value"], mean)
+                assert (row["neighbours_min"], row["neighbours_max"]) == (min(figures), max(figures))
+                assert row["neighbours_with_value"] == len(figures) and pd.isna(row["status"])
+                checked += 1
+            else:
+                assert pd.isna(row["value"]) and row["status"] == "x"
+    assert checked > 30
