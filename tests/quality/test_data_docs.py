@@ -9,8 +9,6 @@ suite's outcome in words.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 
 import pytest
 from test_quality import EXPECTATIONS, published_frame, raw_frame
@@ -71,28 +69,9 @@ def test_the_site_references_nothing_outside_it_and_its_index_says_each_outcome(
     gx_page = tmp_path / "data_docs" / re.search(r'href="(validations/raw_hr_teams/[^"]+)"', html)[1]
     assert "Warned: only warning-level checks failed" in gx_page.read_text(encoding="utf-8")
 
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("headless Chromium is not installed: run `make pack-tools` (Debian package chromium)")
-    shown = subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--dump-dom",
-            index.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    from workforce.pack import chromium
+
+    shown = chromium.dump_dom(index)  # fails with a message naming the Debian package when it is missing
     text = re.sub(r"<[^>]+>", " ", shown)
     rows = {m[1]: m[0] for m in re.findall(r"(Passed|Warned|Failed|Skipped)\s+(\w+)", text)}
     assert rows.get("published_scrutiny_workforce_monthly") == "Passed", rows

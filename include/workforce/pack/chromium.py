@@ -32,26 +32,43 @@ def chromium_executable() -> str:
     )
 
 
-def _run(args: list[str], out: Path) -> None:
+def _command(args: list[str], profile: str) -> list[str]:
+    """Chromium, headless, with no network features, in the throw-away ``profile``."""
+    return [
+        chromium_executable(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-extensions",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
+
+
+def _call(args: list[str]) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="workforce-chromium-") as profile:
-        command = [
-            chromium_executable(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-extensions",
-            "--disable-dev-shm-usage",
-            f"--user-data-dir={profile}",
-            *args,
-        ]
+        command = _command(args, profile)
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
+            return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
         except subprocess.TimeoutExpired as exc:
             raise ChromiumError(f"Chromium did not finish within {TIMEOUT_SECONDS}s: {' '.join(command)}") from exc
+
+
+def dump_dom(html: Path) -> str:
+    """The page's DOM after its scripts ran, as Chromium renders it (offline)."""
+    done = _call(["--dump-dom", Path(html).resolve().as_uri()])
+    if done.returncode != 0:
+        raise ChromiumError(f"Chromium failed (exit {done.returncode}) reading {html}: {done.stderr[-500:]}")
+    return done.stdout
+
+
+def _run(args: list[str], out: Path) -> None:
+    done = _call(args)
     if done.returncode != 0 or not out.is_file() or out.stat().st_size == 0:
         detail = (done.stderr or done.stdout or "").strip().splitlines()[-5:]
         raise ChromiumError(f"Chromium failed (exit {done.returncode}) writing {out}: {' | '.join(detail)}")
