@@ -84,7 +84,7 @@ def test_a_rerun_over_the_same_extracts_reuses_their_results_and_says_so(tmp_pat
     for before, after in zip(first, second, strict=True):
         assert after.reused_from_run == "run-1" and after.reuse_key == before.reuse_key
         for b, a in zip(before.results, after.results, strict=True):
-            if a.expectation == "quarantine_within_threshold":  # computed every run
+            if a.expectation in runner.ALWAYS_COMPUTED:  # computed every run
                 assert a.reused_from_run is None and a.validated_at >= b.validated_at
             else:
                 assert a.reused_from_run == "run-1" and a.validated_at == b.validated_at

@@ -56,6 +56,10 @@ log = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
 
+#: The checks of each raw suite computed on every run from the warehouse's ingest records, never
+#: reused: how many rows were quarantined, and how many values withheld.
+ALWAYS_COMPUTED = ("quarantine_within_threshold", "no_identity_shaped_labels")
+
 #: How many failing rows are named per check (their data rows, in messages and history rows).
 _EXAMPLES = 5
 #: BASIC has every field the messages read (counts, percentages, observed values); SUMMARY adds
