@@ -15,8 +15,9 @@ FAST := not ($(REST))
 # pytest exits 5 when a selection holds no test (e.g. PYTEST_ARGS names a fast-only file).
 NONE_SELECTED_IS_OK := || [ $$? -eq 5 ]
 # The slow half runs on two workers (pytest-xdist), a test file to a worker so module fixtures are
-# built once; PARALLEL= runs it in one process.
-PARALLEL ?= -n 2 --dist loadfile
+# built once, and the tests of the default sample's session fixture on one worker (tests/conftest.py:
+# xdist groups); PARALLEL= runs it in one process.
+PARALLEL ?= -n 2 --dist loadgroup
 
 .PHONY: install demo test test-fast lint typecheck generate generate-check lock bench clean postgres-server pack-tools
 

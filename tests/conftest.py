@@ -104,9 +104,19 @@ def published_default(tmp_path_factory):
     return settings, summary
 
 
+#: Session fixtures too costly to build on both xdist workers: the tests using one run on one worker.
+ONE_WORKER_FIXTURES = ("published_default",)
+
+
 def pytest_collection_modifyitems(items):
     # Slow end-to-end tests last, so quick failures show first.
     items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
+    # `make test` runs the slow half with --dist loadgroup: a test file to a worker (its module
+    # fixtures built once), except that every test using a costly session fixture goes to the
+    # same worker, so that fixture is built once, not once per worker.
+    for item in items:
+        shared = next((f for f in ONE_WORKER_FIXTURES if f in getattr(item, "fixturenames", ())), None)
+        item.add_marker(pytest.mark.xdist_group(shared or item.nodeid.split("::", 1)[0]))
 
 
 @pytest.fixture
