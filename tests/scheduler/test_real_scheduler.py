@@ -98,6 +98,9 @@ def record_late_correction(landing: Path) -> str:
     raise AssertionError(f"no open full-time spell to correct in {path}")
 
 
+#: What the DAG's pack task writes into published/<M>/pack/ (``workforce run`` publishes no pack).
+PACK_FILES = ["officers_workbook.xlsx", "scrutiny_pack.html", "scrutiny_pack.pdf"]
+
 #: Audit fields that name the run or its time, not what was published.
 AUDIT_RUN_FIELDS = {"run_id", "validated_at", "published_at"}
 #: In ``built_by``, what identifies the run's own dbt build (the rest, the window and the serving
@@ -118,6 +121,11 @@ def differences(got: Path, want: Path) -> list[str]:
     problems = []
     got_names = sorted(p.name for p in got.iterdir())
     want_names = sorted(p.name for p in want.iterdir())
+    if "pack" in got_names and "pack" not in want_names:  # the DAG's last task: the scrutiny pack beside the tables
+        pack = sorted(p.name for p in (got / "pack").iterdir())
+        if pack != PACK_FILES:
+            problems.append(f"{got / 'pack'}: files {pack} != {PACK_FILES}")
+        got_names.remove("pack")
     if got_names != want_names:
         problems.append(f"{got}: files {got_names} != {want_names}")
     for name in sorted(set(got_names) & set(want_names)):
