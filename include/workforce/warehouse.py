@@ -101,6 +101,10 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
             quarantined_at TIMESTAMP NOT NULL
         )"""
     )
+    # The council's own column the value came from (a mapping profile's header; the contract's
+    # column for contract-shaped files; '' when only a profile default gives it; NULL for rows recorded
+    # before this column existed).
+    con.execute(f"ALTER TABLE {QUARANTINE_TABLE} ADD COLUMN IF NOT EXISTS source_column VARCHAR")
     # Identity-shaped label or free-text values replaced at ingest (ingest.rules.IDENTITY_SHAPED):
     # one row per (file, data row, column); the row itself loads, with the replacement.
     con.execute(
@@ -116,3 +120,4 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
             recorded_at TIMESTAMP NOT NULL
         )"""
     )
+    con.execute(f"ALTER TABLE {WITHHELD_TABLE} ADD COLUMN IF NOT EXISTS source_column VARCHAR")

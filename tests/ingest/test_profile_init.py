@@ -40,3 +40,23 @@ def test_a_council_shape_is_matched_and_what_is_left_is_said(small_landing_cache
         load_profile(out)  # refused until every label is mapped: never guessed
     assert cli.main(["profile", "init", "--from", str(shaped), "--out", str(out)]) == 1  # never overwritten
     assert "exists" in capsys.readouterr().err
+
+
+def test_an_ssd_extract_is_placed_with_its_date_times_and_its_coded_words(small_landing_cache, tmp_path, capsys):
+    """The ssd-mosaic shape: the SSD's own column names are the contract's (every one placed), its
+    SQL Server date-times are recognised (``YYYY-MM-DD HH:mm:ss.SSS``), and the worker change
+    reasons in words need a map; the empty agency flag and FTE need none."""
+    shaped = tmp_path / "shaped"
+    shaped.mkdir()
+    reshape_landing(small_landing_cache, shaped, load_profile("ssd-mosaic"))
+    out = tmp_path / "profile.yml"
+    assert cli.main(["profile", "init", "--from", str(shaped), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "ssd_professionals; 9 of 9 columns placed" in printed
+    assert "ssd_involvements; 9 of 9 columns placed; value maps needed: invo_worker_change_reason" in printed
+    text = out.read_text(encoding="utf-8")
+    for line in ('folder: "SSD"', 'file: "ssd_involvements_{date:YYYYMMDD}.csv"',
+                 'invo_involvement_start_date: {from: "invo_involvement_start_date", dates: "YYYY-MM-DD HH:mm:ss.SSS"}',
+                 '"Managing caseloads": TODO', "# hr_workers: in the contract's own shape"):
+        assert line in text, line
+    assert "prof_agency_worker_flag:" not in text  # empty in every row: nothing to map

@@ -36,21 +36,41 @@ def _raw(settings, table):
 
 
 @pytest.fixture(scope="module")
-def contract_and_shaped(small_landing_cache, tmp_path_factory):
-    """The small council extracted twice: from contract-shaped files, and from the same files in
-    the hr-system profile's shape through that profile."""
+def contract_extracted(small_landing_cache, tmp_path_factory):
+    """The small council extracted from its contract-shaped files."""
     from conftest import settings_for
 
-    base = tmp_path_factory.mktemp("profiles")
-    contract = settings_for(base / "contract" / "data", copy_tree(small_landing_cache, base / "contract" / "landing"))
-    shaped_landing = base / "shaped" / "landing"
+    base = tmp_path_factory.mktemp("contract")
+    contract = settings_for(base / "data", copy_tree(small_landing_cache, base / "landing"))
+    extract(contract, MONTH_END)
+    return contract
+
+
+def _shaped(small_landing_cache, base, profile: str):
+    """The same council's files in a profile's shape, extracted through that profile."""
+    from conftest import settings_for
+
+    shaped_landing = base / "landing"
     shaped_landing.mkdir(parents=True)
     (shaped_landing / "SAMPLE_DATA.json").write_bytes((small_landing_cache / "SAMPLE_DATA.json").read_bytes())
-    reshape_landing(small_landing_cache, shaped_landing, load_profile("hr-system"))
-    shaped = settings_for(base / "shaped" / "data", shaped_landing, WORKFORCE_PROFILE="hr-system")
-    extract(contract, MONTH_END)
-    report = extract(shaped, MONTH_END)
-    return contract, shaped, report
+    reshape_landing(small_landing_cache, shaped_landing, load_profile(profile))
+    shaped = settings_for(base / "data", shaped_landing, WORKFORCE_PROFILE=profile)
+    return shaped, extract(shaped, MONTH_END)
+
+
+@pytest.fixture(scope="module")
+def contract_and_shaped(contract_extracted, small_landing_cache, tmp_path_factory):
+    """The small council extracted twice: from contract-shaped files, and from the same files in
+    the hr-system profile's shape through that profile."""
+    shaped, report = _shaped(small_landing_cache, tmp_path_factory.mktemp("hr-system"), "hr-system")
+    return contract_extracted, shaped, report
+
+
+@pytest.fixture(scope="module")
+def contract_and_ssd(contract_extracted, small_landing_cache, tmp_path_factory):
+    """The same, with the case-management exports as the ssd-mosaic profile's SSD extract."""
+    shaped, report = _shaped(small_landing_cache, tmp_path_factory.mktemp("ssd-mosaic"), "ssd-mosaic")
+    return contract_extracted, shaped, report
 
 
 @pytest.mark.pipeline
@@ -64,6 +84,54 @@ def test_the_same_council_in_another_shape_loads_the_same_rows(contract_and_shap
         theirs, q_theirs = _raw(contract, table)
         pd.testing.assert_frame_equal(ours, theirs, check_dtype=False, obj=f"raw.{table}")
         assert q_ours == q_theirs
+    assert _extra_columns(shaped) == _extra_columns(contract)  # a header the profile reads is not "extra"
+
+
+def _extra_columns(settings):
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute("SELECT export_name, extract_date, extra_columns FROM raw.load_manifest "
+                           "ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.pipeline
+def test_the_ssd_extract_loads_the_same_rows_but_for_its_gaps_and_says_so(contract_and_ssd):
+    """The SSD shape (ssd-mosaic): its folder and names, date-times, words for codes; the only
+    differences from the contract-shaped rows are its documented gaps and its roles in words."""
+    from workforce.quality.runner import validate_raw_exports
+
+    contract, shaped, report = contract_and_ssd
+    names = {f.source_file for f in report.files}
+    assert {"SSD/ssd_professionals_20250930.csv", "SSD/ssd_involvements_20250930.csv"} <= names
+    assert not any(n.startswith("ssd_") for n in names)
+    for table in ("hr_workers", "agency_assignments", "ssd_department"):  # contract-shaped, or nothing to map
+        pd.testing.assert_frame_equal(_raw(shaped, table)[0], _raw(contract, table)[0], check_dtype=False)
+    assert _raw(shaped, "ssd_involvements")[1] == _raw(contract, "ssd_involvements")[1] == []  # no quarantine
+
+    ours, theirs = _raw(shaped, "ssd_involvements")[0], _raw(contract, "ssd_involvements")[0]
+    # the roles in words read back as the map's codes: "Allocated Case Worker" (which the contract's
+    # files hold beside CW) becomes CW; both count as allocated case workers, so no figure moves
+    worded = theirs["invo_professional_role_id"].str.upper() == "ALLOCATED CASE WORKER"
+    assert 0 < worded.sum() < len(theirs) and (ours.loc[worded, "invo_professional_role_id"] == "CW").all()
+    theirs.loc[worded, "invo_professional_role_id"] = "CW"
+    pd.testing.assert_frame_equal(ours, theirs, check_dtype=False, obj="raw.ssd_involvements")
+
+    ours, theirs = _raw(shaped, "ssd_professionals")[0], _raw(contract, "ssd_professionals")[0]
+    assert ours["prof_agency_worker_flag"].isna().all() and ours["prof_full_time_equivalency"].isna().all()
+    lost = ours["prof_person_key"].isna() & theirs["prof_person_key"].notna()
+    assert 0 < lost.sum() < theirs["prof_person_key"].notna().sum()  # some professionals, not all
+    assert theirs.loc[lost, "prof_staff_key"].notna().all()  # each still has the staff id to fall back on
+    gaps = ["prof_person_key", "prof_agency_worker_flag", "prof_full_time_equivalency"]
+    pd.testing.assert_frame_equal(ours.drop(columns=gaps), theirs.drop(columns=gaps), check_dtype=False)
+    pd.testing.assert_series_equal(ours.loc[~lost, "prof_person_key"], theirs.loc[~lost, "prof_person_key"])
+
+    (suite,) = [r for r in validate_raw_exports(shaped.warehouse_path, MONTH_END, shaped.expectations_dir)
+                if r.suite == "raw_ssd_professionals"]
+    assert suite.success  # warnings only: the month is computable, and the quality results say why
+    warned = {c.column: c.observed for c in suite.results if not c.success}
+    assert set(warned) == set(gaps)
 
 
 @pytest.mark.pipeline
@@ -101,6 +169,52 @@ def test_an_unknown_label_is_quarantined_as_unmapped_never_guessed(contract_and_
     finally:
         con.close()
     assert rows == [(6, "gender", "unmapped_value", "Woman")]
+
+
+@pytest.mark.pipeline
+def test_quarantine_check_and_audit_name_the_council_s_own_file_and_column(contract_and_shaped, tmp_path):
+    """A profile-mapped file's problems name the council's file and header (``Sex``), beside the
+    contract's column, in raw.quarantine, in ``workforce check`` and in the audit record."""
+    from openpyxl import load_workbook
+    from workforce.ingest.check import check
+    from workforce.release.audit import audit_log_rows, collect_inputs
+
+    _contract, shaped, _report = contract_and_shaped
+    landing = copy_tree(shaped.landing_dir, tmp_path / "landing")
+    workbook = landing / "HR" / "Workers Export 30-09-2025.xlsx"
+    book = load_workbook(workbook)
+    sheet = book["Workers"]
+    header = [c.value for c in sheet[3]]
+    sheet.cell(row=6, column=header.index("Sex") + 1, value="Woman")
+    sheet.cell(row=7, column=header.index("Assignment Start") + 1, value="2020-13-45")
+    sheet.cell(row=8, column=header.index("Contracted Hours") + 1, value="seventy")
+    book.save(workbook)
+    settings = replace(shaped, data_dir=tmp_path / "data", landing_dir=landing)
+
+    report = check(settings, MONTH_END)
+    (workers,) = [f for f in report.files if f.source_file == "HR/Workers Export 30-09-2025.xlsx"]
+    assert {(q["rule"], q["column"], q.get("source_column")) for q in workers.quarantine} == {
+        ("unmapped_value", "gender", "Sex"), ("bad_date", "spell_start_date", "Assignment Start"),
+        ("required_missing", "fte", "Contracted Hours")}  # hours that are no number give no FTE
+    text = report.format()
+    assert "HR/Workers Export 30-09-2025.xlsx" in text
+    assert "quarantine unmapped_value on gender (file column 'Sex'): 1 row(s), line 6" in text
+
+    extract(settings, MONTH_END)
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        rows = con.execute("SELECT source_file, column_name, source_column FROM raw.quarantine "
+                           "ORDER BY line_number").fetchall()
+    finally:
+        con.close()
+    assert rows == [("HR/Workers Export 30-09-2025.xlsx", "gender", "Sex"),
+                    ("HR/Workers Export 30-09-2025.xlsx", "spell_start_date", "Assignment Start"),
+                    ("HR/Workers Export 30-09-2025.xlsx", "fte", "Contracted Hours")]
+    (entry,) = [f for f in collect_inputs(settings, MONTH_END) if f["source_file"].startswith("HR/Workers Export")
+                and f["quarantine"]]
+    assert {"rule": "unmapped_value", "column": "gender", "rows": 1, "source_column": "Sex"} in entry["quarantine"]
+    (row,) = [r for r in audit_log_rows({"inputs": [entry]}) if r["item_type"] == "input_file"]
+    assert "unmapped_value on gender (file column 'Sex') x1" in row["detail"]  # the audit log's line too
 
 
 @pytest.mark.pipeline
@@ -163,10 +277,13 @@ def test_file_name_patterns_give_the_extract_date(pattern, name, expected):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("profile", ["hr-system", "ssd-mosaic"])
 def test_the_same_council_through_a_profile_publishes_identical_tables(small_published, small_landing_cache,
-                                                                       tmp_path):
+                                                                       tmp_path, profile):
     """The acceptance of a profile: the council's own shapes publish exactly what the contract's
-    shapes publish (every published CSV, byte for byte)."""
+    shapes publish (every published CSV, byte for byte). For ``ssd-mosaic`` that includes its
+    gaps (SWE numbers missing for some professionals, no agency flag, no FTE) and its roles in
+    words: the fallbacks of docs/spec/metrics.md reach the same figures."""
     from conftest import SMALL_MONTH, settings_for
     from workforce.ingest.check import check
     from workforce.pipeline import run_month
@@ -175,8 +292,8 @@ def test_the_same_council_through_a_profile_publishes_identical_tables(small_pub
     landing = tmp_path / "landing"
     landing.mkdir()
     (landing / "SAMPLE_DATA.json").write_bytes((small_landing_cache / "SAMPLE_DATA.json").read_bytes())
-    reshape_landing(small_landing_cache, landing, load_profile("hr-system"))
-    settings = settings_for(tmp_path / "data", landing, WORKFORCE_PROFILE="hr-system")
+    reshape_landing(small_landing_cache, landing, load_profile(profile))
+    settings = settings_for(tmp_path / "data", landing, WORKFORCE_PROFILE=profile)
     assert check(settings, MONTH_END).ok  # the pre-flight reads the profile too
     run_month(SMALL_MONTH, settings, progress=lambda _m: None)
     for table in published_tables():
@@ -204,3 +321,54 @@ def test_cms_extracts_without_swe_numbers_agency_flags_or_fte_fall_back_and_say_
     warned = {c.column: c.observed for c in suite.results if not c.success}
     assert set(warned) == {"prof_person_key", "prof_agency_worker_flag", "prof_full_time_equivalency"}
     assert warned["prof_agency_worker_flag"].startswith(f"{len(frame)} of {len(frame)} rows unexpected")
+
+
+def test_text_columns_take_a_value_map_that_keeps_labels_it_does_not_name(tmp_path):
+    """Role names in words: a text column's map renames what it knows and is never unmapped_value
+    (a text column has no closed list); identifiers take no map."""
+    from workforce.ingest.profile import mapped_expression, unmapped_condition
+
+    profile = load_profile("ssd-mosaic")
+    involvements = profile.for_export("ssd_involvements")
+    assert unmapped_condition(involvements, "invo_professional_role_id", "x") is None
+    assert unmapped_condition(involvements, "invo_worker_change_reason", "x") is not None  # a coded column
+    con = duckdb.connect()
+    sql = mapped_expression(involvements, "invo_professional_role_id", "x", lambda name: name)
+    got = con.execute(f"SELECT {sql} FROM (VALUES ('Allocated  case worker'), ('Social Work Assistant')) t(x)")
+    assert [r[0] for r in got.fetchall()] == ["CW", "Social Work Assistant"]
+    path = tmp_path / "bad.yml"
+    path.write_text("""name: bad
+exports:
+  ssd_professionals:
+    columns:
+      prof_social_worker_registration_no: {values: {none: X}}
+sample:
+  ssd_professionals:
+    blank: {prof_professional_id: all, prof_full_time_equivalency: some, prof_agency_worker_flag: often}
+  hr_workers:
+    blank: {fte: all}
+""", encoding="utf-8")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    text = str(caught.value)
+    for fragment in ("prof_social_worker_registration_no is not a coded column",
+                     "prof_professional_id is required: a sample cannot leave it empty",
+                     "'some' is for prof_social_worker_registration_no only",
+                     "'often' must be 'all' or 'some'", "sample.hr_workers: 'hr_workers' is not an export of this"):
+        assert fragment in text, fragment
+
+
+@pytest.mark.parametrize(("fmt", "cell", "expected"), [
+    ("YYYY-MM-DD HH:mm:ss.SSS", "2025-09-30 00:00:00.000", "2025-09-30"),  # SQL Server's datetime
+    ("YYYY-MM-DD HH:mm:ss.SSS", "2025-09-30 17:45:12.250", "2025-09-30"),  # the time is dropped
+    ("YYYY-MM-DD HH:mm:ss.SSS", "2025-09-30", "2025-09-30"),  # already a date: as the contract reads it
+    ("DD/MM/YYYY", "30/09/2025", "2025-09-30"),
+    ("YYYY-MM-DD HH:mm:ss.SSS", "30/09/2025", "30/09/2025"),  # in no format: as written, then bad_date
+])
+def test_date_formats_read_dates_and_date_times(fmt, cell, expected):
+    from workforce.ingest.profile import ColumnMap, ExportProfile, date_format, mapped_expression
+
+    ep = ExportProfile("ssd_involvements", "SSD", "x_{date:YYYYMMDD}.csv", columns={
+        "invo_involvement_start_date": ColumnMap("invo_involvement_start_date", date_formats=(date_format(fmt),))})
+    sql = mapped_expression(ep, "invo_involvement_start_date", "?", lambda name: name)
+    assert duckdb.connect().execute(f"SELECT {sql}", [cell] * sql.count("?")).fetchone()[0] == expected

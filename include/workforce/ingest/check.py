@@ -33,7 +33,7 @@ from typing import Any
 from workforce.config import Settings
 from workforce.ingest import readiness
 from workforce.ingest.landing import LandingFolderMissing, scan, survey
-from workforce.ingest.profile import load_profile
+from workforce.ingest.profile import column_text, load_profile
 from workforce.ingest.pseudonymise import PseudonymisationKeyError, Pseudonymiser, resolve_key
 from workforce.ingest.readers import FileRejected
 from workforce.warehouse import QUARANTINE_TABLE, WITHHELD_TABLE, ensure_raw_schema, raw_table
@@ -54,8 +54,10 @@ class FileCheck:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
-    quarantine: list[dict] = field(default_factory=list)  # rule, column, rows, lines
-    withheld: list[dict] = field(default_factory=list)  # column, values, lines
+    #: rule, column, rows, lines; and source_column, the council's own column, when a mapping
+    #: profile names it otherwise (or "" when only the profile's default gives the value)
+    quarantine: list[dict] = field(default_factory=list)
+    withheld: list[dict] = field(default_factory=list)  # column, values, lines (and source_column)
     problem: str | None = None  # why the file is rejected
 
 
@@ -94,10 +96,10 @@ class CheckReport:
             lines.append(f" {mark} {f.source_file}: {f.rows_read} rows, {f.rows_loaded} would load"
                          + (f", {f.rows_quarantined} would be quarantined" if f.rows_quarantined else ""))
             for q in f.quarantine:
-                lines.append(f"      quarantine {q['rule']} on {q['column']}: {q['rows']} row(s), "
+                lines.append(f"      quarantine {q['rule']} on {_column_text(q)}: {q['rows']} row(s), "
                              f"{_lines_text(q['lines'], q['rows'])}")
             for w in f.withheld:
-                lines.append(f"      withheld (identity-shaped) {w['column']}: {w['values']} value(s), "
+                lines.append(f"      withheld (identity-shaped) {_column_text(w)}: {w['values']} value(s), "
                              f"{_lines_text(w['lines'], w['values'])}")
         if self.warnings:
             lines += ["", "Warnings (the run goes on):"] + [f" - {w}" for w in self.warnings]
@@ -107,6 +109,10 @@ class CheckReport:
         else:
             lines += ["", f"The run of {self.month} would go ahead."]
         return "\n".join(lines)
+
+
+def _column_text(entry: dict) -> str:
+    return column_text(entry["column"], entry.get("source_column"))
 
 
 def _lines_text(lines: list[int], total: int) -> str:
@@ -173,7 +179,8 @@ def check(settings: Settings, month_end: date, progress: Callable[[str], None] |
                 if load.rows_quarantined:
                     result.outcome = "loads with quarantine"
                 result.quarantine = _grouped(con, QUARANTINE_TABLE, "rule, column_name", lf.source_file)
-                result.withheld = [{"column": g["column"], "values": g["rows"], "lines": g["lines"]}
+                result.withheld = [{"column": g["column"], "values": g["rows"], "lines": g["lines"],
+                                    **({"source_column": g["source_column"]} if "source_column" in g else {})}
                                    for g in _grouped(con, WITHHELD_TABLE, "rule, column_name", lf.source_file)]
                 if lf.export.name != "ssd_professionals":  # only professionals are read again (involvements)
                     con.execute(f"DELETE FROM {raw_table(lf.export)} WHERE _source_file = ?", [lf.source_file])
@@ -196,10 +203,15 @@ def check(settings: Settings, month_end: date, progress: Callable[[str], None] |
 def _grouped(con, table: str, by: str, source_file: str) -> list[dict]:
     """Rows of ``table`` for the file by (rule, column): distinct rows and their first lines."""
     rows = con.execute(
-        f"""SELECT rule, column_name, count(DISTINCT row_number),
+        f"""SELECT rule, column_name, source_column, count(DISTINCT row_number),
                    list(DISTINCT line_number ORDER BY line_number)[1:{MAX_LINES}]
-            FROM {table} WHERE source_file = ? GROUP BY {by} ORDER BY 3 DESC, 1, 2""",
+            FROM {table} WHERE source_file = ? GROUP BY {by}, source_column ORDER BY 4 DESC, 1, 2""",
         [source_file],
     ).fetchall()
-    return [{"rule": r, "column": c, "rows": n, "lines": [x for x in lines if x is not None]}
-            for r, c, n, lines in rows]
+    out = []
+    for r, c, own, n, lines in rows:
+        entry = {"rule": r, "column": c, "rows": n, "lines": [x for x in lines if x is not None]}
+        if own is not None and own.lower() != c.lower():
+            entry["source_column"] = own
+        out.append(entry)
+    return out

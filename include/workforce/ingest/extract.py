@@ -381,6 +381,22 @@ def _map_cells(con, reading: ExportProfile, names: list[str]) -> tuple[list[str]
     return given, [c for c in given if (reading.columns.get(c) or ColumnMap(c)).values]
 
 
+def _file_column_sql(lf: LandingFile, alias: str) -> str:
+    """SQL: the council's column of a problem's contract column (``raw.quarantine.source_column``):
+    the mapping profile's header for it (or the columns a derivation reads; '' when only the
+    profile's default gives it), else the contract's own column. NULL: a row recorded before
+    the column existed."""
+    if lf.reading is None:
+        return f"{alias}.column_name"
+    arms = []
+    for col in lf.export.columns:
+        own = lf.reading.file_column(col.name)
+        if own != col.name:
+            arms.append(f"WHEN {sql_literal(col.name)} THEN {sql_literal(own or '')}")
+    return f"(CASE {alias}.column_name {' '.join(arms)} ELSE {alias}.column_name END)" if arms else \
+        f"{alias}.column_name"
+
+
 def _header_problem(lf: LandingFile, header: Header, missing: list[str], extra: list[str]) -> str:
     message = f"missing required column(s) {', '.join(repr(c) for c in missing)}"
     hints = []
@@ -411,7 +427,11 @@ def _load_file(con, lf: LandingFile, scanned: Scan, pseudonymiser: Pseudonymiser
                               known, profile_digest)
     spec = lf.export
     header = _check_file(lf, scanned)
-    extra = [c for c in header.names if c not in spec.column_names]
+    # extra: the header's columns no contract column comes from (a profile's headers are the council's)
+    read_from = set(spec.column_names) if lf.reading is None else (
+        {lf.reading.source_name(c.name).lower() for c in spec.columns}
+        | {ref.lower() for m in lf.reading.columns.values() for ref in m.derive_sources})
+    extra = [c for c in header.names if c not in read_from]
     if extra:
         log.warning("%s: extra column(s) ignored: %s", lf.source_file, ", ".join(extra))
     mapped: list[str] = []
@@ -469,9 +489,10 @@ def _load_file(con, lf: LandingFile, scanned: Scan, pseudonymiser: Pseudonymiser
     )
     if n_problems:
         con.execute(
-            f"""INSERT INTO {QUARANTINE_TABLE}
+            f"""INSERT INTO {QUARANTINE_TABLE} (source_file, export_name, extract_date, row_number, line_number,
+                                                column_name, rule, value, quarantined_at, source_column)
                 SELECT ?, ?, ?, p.row_number, i.line_number, p.column_name, p.rule,
-                       substring(p.value, 1, {MAX_VALUE_CHARS}), current_timestamp
+                       substring(p.value, 1, {MAX_VALUE_CHARS}), current_timestamp, {_file_column_sql(lf, "p")}
                 FROM _problems p JOIN _lines i ON i.row_number = p.row_number
                 ORDER BY p.row_number, p.column_name, p.rule""",
             [lf.source_file, spec.name, lf.extract_date],
@@ -481,8 +502,10 @@ def _load_file(con, lf: LandingFile, scanned: Scan, pseudonymiser: Pseudonymiser
         replacement = "CASE f.column_name " + " ".join(
             f"WHEN {sql_literal(c.name)} THEN t.{ident(c.raw_name)}" for c in checked) + " END"
         con.execute(
-            f"""INSERT INTO {WITHHELD_TABLE}
-                SELECT ?, ?, ?, f.row_number, i.line_number, f.column_name, ?, {replacement}, current_timestamp
+            f"""INSERT INTO {WITHHELD_TABLE} (source_file, export_name, extract_date, row_number, line_number,
+                                              column_name, rule, replacement, recorded_at, source_column)
+                SELECT ?, ?, ?, f.row_number, i.line_number, f.column_name, ?, {replacement}, current_timestamp,
+                       {_file_column_sql(lf, "f")}
                 FROM _flagged f JOIN _typed t ON t._row_number = f.row_number
                 JOIN _lines i ON i.row_number = f.row_number
                 ORDER BY f.row_number, f.column_name""",

@@ -9,9 +9,14 @@ derivations. ``docs/bring-your-own-exports.md`` documents every key with a worke
 The profile only changes how cells are read and named. Everything after it is the contract's
 own ingest (``readers``, ``rules``): the same quarantine rules, pseudonymisation, withheld labels
 and audit record, naming the council's own file and, in messages, the council's own column. A
-value a value map does not know (and that is not already one of the contract's codes) is
-quarantined with the rule ``unmapped_value`` and the value (identifiers never: they have no map),
-never guessed.
+value a value map of a coded column does not know (and that is not already one of the contract's
+codes) is quarantined with the rule ``unmapped_value`` and the value (identifiers never: they have
+no map), never guessed; a value map of a text column (role names in words) renames the labels it
+knows and keeps the others. Quarantine rows and withheld values record the council's column
+(``ExportProfile.file_column``) beside the contract's.
+
+The optional top-level ``sample`` key is read only by ``workforce generate --profile``: the cells
+such a system leaves empty (``sample.shapes``).
 
 Selected by ``WORKFORCE_PROFILE``: a path to a YAML file, or the name of a profile shipped in
 ``include/workforce/profiles/`` (``contract``, the default, is the contract's own shape).
@@ -30,7 +35,7 @@ from pathlib import Path
 
 import yaml
 
-from workforce.spec.contract import CODE, DATE, DECIMAL, EXPORTS_BY_NAME, FLAG, INT, ExportSpec
+from workforce.spec.contract import CODE, DATE, DECIMAL, EXPORTS_BY_NAME, FLAG, INT, TEXT, ExportSpec
 from workforce.yaml_lines import Problems, check_keys, clean, load_yaml_with_lines
 
 SHIPPED = Path(__file__).resolve().parents[1] / "profiles"
@@ -44,6 +49,7 @@ _DATE_TOKENS = {
     "YYYY": ("%Y", r"\d{4}"), "YY": ("%y", r"\d{2}"), "MMM": ("%b", r"[A-Za-z]{3}"),
     "MM": ("%m", r"\d{2}"), "M": ("%m", r"\d{1,2}"), "DD": ("%d", r"\d{2}"), "D": ("%d", r"\d{1,2}"),
     "HH": ("%H", r"\d{2}"), "mm": ("%M", r"\d{2}"), "ss": ("%S", r"\d{2}"),
+    "SSS": ("%g", r"\d{3}"),  # milliseconds, as SQL Server writes a datetime: 2025-09-30 00:00:00.000
 }
 _TOKEN = re.compile("|".join(sorted(_DATE_TOKENS, key=len, reverse=True)))
 _PLACEHOLDER = re.compile(r"\{date:([^}]+)\}")
@@ -51,6 +57,11 @@ _PLACEHOLDER = re.compile(r"\{date:([^}]+)\}")
 _EXPORT_KEYS = {"file", "folder", "sheet", "header_row", "encoding", "delimiter", "decimal_comma", "dates",
                 "columns"}
 _COLUMN_KEYS = {"from", "values", "dates", "default", "derive"}
+#: ``sample``: how ``workforce generate --profile`` leaves cells empty, as such systems do.
+BLANK_ALL, BLANK_SOME = "all", "some"
+#: Columns ``some`` may blank: the sample blanks only rows whose gap changes no figure
+#: (``sample.shapes``), which it knows how to choose for these columns only.
+BLANK_SOME_COLUMNS = {"ssd_professionals": ("prof_social_worker_registration_no",)}
 
 
 class ProfileError(ValueError):
@@ -81,6 +92,8 @@ class ExportProfile:
     delimiter: str = ","
     decimal_comma: bool = False
     columns: dict[str, ColumnMap] = field(default_factory=dict)
+    #: ``sample.blank``: contract column -> ``all`` or ``some`` (read by ``workforce generate`` only)
+    sample_blanks: dict[str, str] = field(default_factory=dict)
 
     @property
     def spec(self) -> ExportSpec:
@@ -95,7 +108,7 @@ class ExportProfile:
         from datetime import datetime
 
         try:
-            day = datetime.strptime(m.group("date"), directive).date()
+            day = datetime.strptime(m.group("date"), directive.replace("%g", "%f")).date()
         except ValueError:
             return None
         if "%d" not in directive:  # a monthly file named by its month: the month's last day
@@ -114,6 +127,16 @@ class ExportProfile:
         """The council's header for a contract column (its own name when not renamed)."""
         m = self.columns.get(contract_column)
         return m.source if m is not None and m.source else contract_column
+
+    def file_column(self, contract_column: str) -> str | None:
+        """The council's column a contract column's value comes from, as messages name it: its
+        header, the columns a derivation reads, or None when only the profile's default gives it."""
+        m = self.columns.get(contract_column)
+        if m is not None and m.derive_sources:
+            return " and ".join(m.derive_sources)
+        if m is not None and m.source is None and m.default is not None:
+            return None
+        return self.source_name(contract_column)
 
 
 @dataclass(frozen=True)
@@ -173,6 +196,17 @@ def _date_regex(fmt: str) -> tuple[str, str]:
 def date_format(fmt: str) -> str:
     """A profile date format (``DD/MM/YYYY``, ``D/M/YY``, ``DD/MM/YYYY HH:mm``) as strptime's."""
     return _date_regex(fmt)[1]
+
+
+def column_text(column: str, source_column: str | None) -> str:
+    """A contract column as messages name it: with the council's own column when a mapping
+    profile reads it from one of another name (``gender (file column 'Sex')``); ``source_column``
+    as ``raw.quarantine`` records it ('' when only the profile's default gives the value)."""
+    if source_column is None or source_column.lower() == column.lower():
+        return column
+    if source_column == "":
+        return f"{column} (the mapping profile's default)"
+    return f"{column} (file column {source_column!r})"
 
 
 # --- derivations -------------------------------------------------------------------------------
@@ -236,7 +270,7 @@ def load_profile(name_or_path: str | Path | None) -> Profile:
     if not isinstance(raw, dict) or not isinstance(raw.get("exports"), dict):
         raise ProfileError(f"{path}: a profile is a mapping with 'name' and 'exports' (export name -> how its "
                            "files are written): see docs/bring-your-own-exports.md")
-    check_keys(raw, "profile", {"name", "description", "exports"}, ("name",), problems)
+    check_keys(raw, "profile", {"name", "description", "exports", "sample"}, ("name",), problems)
     exports = {}
     for export, body in clean(raw["exports"]).items():
         place = f"exports.{export}"
@@ -250,6 +284,8 @@ def load_profile(name_or_path: str | Path | None) -> Profile:
         parsed = _export(export, body, place, problems)
         if parsed is not None:
             exports[export] = parsed
+    if raw.get("sample") is not None:
+        exports = _sample(raw["sample"], exports, problems)
     if problems.items:
         raise ProfileError(f"{path}: {len(problems.items)} problem(s) in the mapping profile:\n  - "
                            + "\n  - ".join(problems.items))
@@ -313,16 +349,17 @@ def _export(export: str, body: dict, place: str, problems: Problems) -> ExportPr
         if value.get("values") is not None:
             if not isinstance(value["values"], dict):
                 problems.add(value, f"{cplace}.values", "must map the council's labels to the contract's codes")
-            elif col.codes is None and col.type != FLAG:
-                problems.add(value, f"{cplace}.values", f"{name} is not a coded column: only codes and flags take "
-                             "a value map")
+            elif col.codes is None and col.type not in (FLAG, TEXT) or col.pseudonym or col.drop:
+                problems.add(value, f"{cplace}.values", f"{name} is not a coded column: only codes, flags and text "
+                             "columns (not identifiers) take a value map")
             else:
-                allowed = {str(c) for c in col.codes} if col.codes is not None else {"Y", "N"}
+                allowed = ({str(c) for c in col.codes} if col.codes is not None else
+                           {"Y", "N"} if col.type == FLAG else None)  # text: any value, no closed list
                 values = {}
                 for label, code in clean(value["values"]).items():
-                    code_text = str(code).strip().upper() if isinstance(code, str) else (
-                        ("Y" if code else "N") if isinstance(code, bool) else str(code))
-                    if code_text not in allowed:
+                    code_text = (str(code).strip() if allowed is None else str(code).strip().upper()) \
+                        if isinstance(code, str) else (("Y" if code else "N") if isinstance(code, bool) else str(code))
+                    if allowed is not None and code_text not in allowed:
                         problems.add(value["values"], f"{cplace}.values.{label}", f"{code!r} is not one of the "
                                      f"contract's codes for {name}: {', '.join(sorted(allowed))}")
                     label_text = ("YES" if label else "NO") if isinstance(label, bool) else str(label)
@@ -367,6 +404,47 @@ def _export(export: str, body: dict, place: str, problems: Problems) -> ExportPr
     )
 
 
+def _sample(raw, exports: dict[str, ExportProfile], problems: Problems) -> dict[str, ExportProfile]:
+    """``sample``: per export, ``blank: {column: all | some}``: the cells such a system leaves
+    empty, for ``workforce generate --profile`` (the ingest does not read it)."""
+    from dataclasses import replace
+
+    if not isinstance(raw, dict):
+        problems.add(None, "sample", "must map exports to {blank: {column: all | some}}")
+        return exports
+    out = dict(exports)
+    for export, body in clean(raw).items():
+        place = f"sample.{export}"
+        if export not in exports:
+            problems.add(raw, place, f"{export!r} is not an export of this profile's 'exports'")
+            continue
+        if not isinstance(body, dict):
+            problems.add(raw, place, "must be a mapping: {blank: {column: all | some}}")
+            continue
+        check_keys(body, place, {"blank"}, ("blank",), problems)
+        blanks = body.get("blank")
+        if not isinstance(blanks, dict):
+            continue
+        spec = EXPORTS_BY_NAME[export]
+        parsed: dict[str, str] = {}
+        for column, how in clean(blanks).items():
+            cplace = f"{place}.blank.{column}"
+            if column not in spec.column_names:
+                problems.add(blanks, cplace, f"{export} has no column {column!r}")
+            elif spec.column(column).required:
+                problems.add(blanks, cplace, f"{column} is required: a sample cannot leave it empty")
+            elif how == BLANK_SOME and column not in BLANK_SOME_COLUMNS.get(export, ()):
+                some = ", ".join(c for cs in BLANK_SOME_COLUMNS.values() for c in cs)
+                problems.add(blanks, cplace, f"'some' is for {some} only (the rows whose gap changes no figure); "
+                             "use 'all'")
+            elif how not in (BLANK_ALL, BLANK_SOME):
+                problems.add(blanks, cplace, f"{how!r} must be 'all' or 'some'")
+            else:
+                parsed[column] = how
+        out[export] = replace(exports[export], sample_blanks=parsed)
+    return out
+
+
 def _formats(raw, where: dict, place: str, problems: Problems) -> tuple[str, ...]:
     if raw is None:
         return ()
@@ -377,7 +455,7 @@ def _formats(raw, where: dict, place: str, problems: Problems) -> tuple[str, ...
         tokens = set(_TOKEN.findall(text))
         if not ({"YYYY", "YY"} & tokens and {"MM", "M", "MMM"} & tokens and {"DD", "D"} & tokens):
             problems.add(where, place, f"{text!r} is not a date format: use DD, D, MM, M, MMM, YYYY, YY (and HH, mm, "
-                         "ss for a time), e.g. 'DD/MM/YYYY'")
+                         "ss, SSS for a time), e.g. 'DD/MM/YYYY'")
             continue
         out.append(date_format(text))
     return tuple(out)
@@ -419,13 +497,17 @@ def mapped_expression(profile: ExportProfile, column: str, cell: str, source_cel
 
 def unmapped_condition(profile: ExportProfile, column: str, cell: str) -> str | None:
     """SQL: the cell holds a label the column's value map does not know and that is not one of
-    the contract's codes (``unmapped_value``); None when the column has no map."""
+    the contract's codes (``unmapped_value``); None when the column has no map, or is a text
+    column (a role name, say: text has no closed list, so a label the map does not name is kept
+    as it is)."""
     from workforce.ingest.readers import sql_literal
 
     m = profile.columns.get(column)
     if m is None or not m.values:
         return None
     col = profile.spec.column(column)
+    if col.codes is None and col.type != FLAG:  # a text column: a label the map does not name passes as it is
+        return None
     known = {str(c) for c in col.codes} if col.codes is not None else {"Y", "N"}
     labels = ", ".join(sql_literal(v) for v in sorted(set(m.values) | known))
     key = f"upper(regexp_replace({cell}, '\\s+', ' ', 'g'))"

@@ -11,7 +11,7 @@ names its systems use) and writes a profile (``ingest.profile``) with what it co
 - each contract column's header: exact, then ignoring case and punctuation, then words that
   mean the same (``number`` for ``id``, ``sex`` for ``gender``, ...), then close spellings;
 - date formats (day first when a day is over 12, and by default: councils in England write
-  DD/MM/YYYY) and a decimal comma;
+  DD/MM/YYYY; a database's date-time such as ``2025-09-30 00:00:00.000``) and a decimal comma;
 - for each coded column, the labels it holds that are not the contract's codes: written as
   comments to fill in, so the profile is refused until they are mapped (never guessed).
 
@@ -163,6 +163,14 @@ def _header_row(rows: list[list[str]]) -> int:
 def _date_format(values: Iterable[str]) -> str | None:
     values = [v for v in values if v]
     if not values or all(re.fullmatch(r"\d{4}-\d{2}-\d{2}( 00:00:00)?", v) for v in values):
+        return None
+    iso = [re.fullmatch(r"\d{4}-\d{2}-\d{2}([ T])\d{2}:\d{2}(:\d{2}(\.\d{3})?)?", v) for v in values]
+    if all(iso):  # a date-time as a database writes it: 2025-09-30 00:00:00.000
+        ms = [m.group(2) and m.group(3) for m in iso if m]
+        secs = [m.group(2) for m in iso if m]
+        if len({bool(x) for x in ms}) == 1 and len({bool(x) for x in secs}) == 1:
+            sep = iso[0].group(1)  # type: ignore[union-attr]
+            return f"YYYY-MM-DD{sep}HH:mm" + (":ss" if secs[0] else "") + (".SSS" if ms[0] else "")
         return None
     slashed = [re.fullmatch(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})( \d{1,2}:\d{2}(:\d{2})?)?", v) for v in values]
     if not all(slashed):

@@ -96,6 +96,20 @@ def published_audit_path(settings: Settings, month: ReportingMonth) -> Path:
 
 
 # Inputs (validate step: reads the warehouse) ---------------------------------------------------
+def _own(column: str, source_column: str | None) -> dict:
+    """``source_column``: the council's own column, when a mapping profile reads the contract
+    column from one of another name ('' when only the profile's default gives it)."""
+    return {"source_column": source_column} if source_column is not None and source_column.lower() != column.lower() \
+        else {}
+
+
+def _column_text(entry: dict) -> str:
+    from workforce.ingest.profile import column_text
+
+    return column_text(entry["column"], entry.get("source_column"))
+
+
+
 def collect_inputs(settings: Settings, month_end, serving: dict[str, dict] | None = None) -> list[dict]:
     """Every loaded file the month's run could read (dated up to the end of its window), with its
     row accounting and quarantine; ``used_for_month`` marks the extracts that served the month
@@ -113,16 +127,16 @@ def collect_inputs(settings: Settings, month_end, serving: dict[str, dict] | Non
             [last],
         ).fetchall()
         rules = con.execute(
-            """select source_file, rule, column_name, count(*) from raw.quarantine where extract_date <= ?
-               group by all order by 1, 4 desc, 2, 3""",
+            """select source_file, rule, column_name, count(*), any_value(source_column) from raw.quarantine
+               where extract_date <= ? group by source_file, rule, column_name order by 1, 4 desc, 2, 3""",
             [last],
         ).fetchall()
         has_withheld = con.execute(
             "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'withheld_values'"
         ).fetchone()[0]
         withheld = con.execute(
-            """select source_file, rule, column_name, count(*) from raw.withheld_values where extract_date <= ?
-               group by all order by 1, 4 desc, 2, 3""",
+            """select source_file, rule, column_name, count(*), any_value(source_column) from raw.withheld_values
+               where extract_date <= ? group by source_file, rule, column_name order by 1, 4 desc, 2, 3""",
             [last],
         ).fetchall() if has_withheld else []
     if serving is not None:
@@ -134,11 +148,12 @@ def collect_inputs(settings: Settings, month_end, serving: dict[str, dict] | Non
                 latest[f[1]] = max(latest.get(f[1], f[2]), f[2])
         used = {f[0] for f in files if latest.get(f[1]) == f[2]}
     by_file: dict[str, list[dict]] = {}
-    for source_file, rule, column, n in rules:
-        by_file.setdefault(source_file, []).append({"rule": rule, "column": column, "rows": n})
+    for source_file, rule, column, n, own in rules:
+        by_file.setdefault(source_file, []).append({"rule": rule, "column": column, "rows": n, **_own(column, own)})
     withheld_by_file: dict[str, list[dict]] = {}
-    for source_file, rule, column, n in withheld:
-        withheld_by_file.setdefault(source_file, []).append({"rule": rule, "column": column, "rows": n})
+    for source_file, rule, column, n, own in withheld:
+        withheld_by_file.setdefault(source_file, []).append(
+            {"rule": rule, "column": column, "rows": n, **_own(column, own)})
     out = []
     for source_file, export_name, extract_date, sha, read, loaded, quarantined, extra in files:
         out.append({
@@ -301,8 +316,8 @@ def audit_log_rows(record: dict) -> list[dict]:
             extract_date=f["extract_date"], sha256=f["sha256"], rows_read=f["rows_read"],
             rows_loaded=f["rows_loaded"], rows_quarantined=f["rows_quarantined"],
             outcome=("used" if f["used_for_month"] else "history") + ("" if f["reconciles"] else ", NOT RECONCILED"),
-            detail="; ".join([f"{q['rule']} on {q['column']} x{q['rows']}" for q in f.get("quarantine", [])]
-                             + [f"withheld {w['column']} x{w['rows']}" for w in f.get("withheld", [])]) or None)
+            detail="; ".join([f"{q['rule']} on {_column_text(q)} x{q['rows']}" for q in f.get("quarantine", [])]
+                             + [f"withheld {_column_text(w)} x{w['rows']}" for w in f.get("withheld", [])]) or None)
     for c in record.get("checks", {}).get("results", []):
         add(item_type="check", item=f"{c['suite']}: {c['expectation']}" + (f" [{c['column']}]" if c["column"] else ""),
             outcome="passed" if c["success"] else f"failed ({c['severity']})", detail=c["observed"])
@@ -373,9 +388,9 @@ def format_record(record: dict) -> str:
             f"read {f['rows_read']}, loaded {f['rows_loaded']}, quarantined {f['rows_quarantined']}{ok}"
         )
         for q in f.get("quarantine", []):
-            lines.append(f"      quarantined: {q['rule']} on {q['column']}: {q['rows']} record(s)")
+            lines.append(f"      quarantined: {q['rule']} on {_column_text(q)}: {q['rows']} record(s)")
         for w in f.get("withheld", []):
-            lines.append(f"      withheld:    {w['rule']} on {w['column']}: {w['rows']} value(s) replaced")
+            lines.append(f"      withheld:    {w['rule']} on {_column_text(w)}: {w['rows']} value(s) replaced")
     t = record["totals"]
     lines += [
         "  (* = the extract used for the month; the others are earlier extracts kept as history)",

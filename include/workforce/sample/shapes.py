@@ -9,18 +9,29 @@ same council's figures, not by hand-made files.
 
 Only what can be written backwards is: a derivation must be a column divided or multiplied by a
 number (``{Contracted Hours} / 37``), and a column the profile fills with a default is left out
-only when every row holds that default.
+only when every row holds that default. A value map of a text column that gives two contract
+values one label (``Allocated Case Worker`` for ``CW``, beside the sample's own ``Allocated Case
+Worker``) reads back as the map's value: the only way such files differ from the contract's rows.
+
+The profile's ``sample.<export>.blank`` says which cells such a system leaves empty: ``all`` (every
+row), or ``some`` for the SWE number of ``ssd_professionals``: every other professional (by a
+hash of the CMS id, the same in every extract) whose gap changes no figure, because the
+documented fallback (``docs/spec/metrics.md``: matching falls back to the HR employee number)
+finds the same person: their staff id is the HR employee number of that same SWE number and of
+no other, the SWE number has no other employee number, and it is never an agency worker's (an
+agency worker has no HR employee number to fall back on).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from workforce.ingest.profile import ExportProfile, Profile
+from workforce.ingest.profile import BLANK_ALL, ExportProfile, Profile
 from workforce.spec.contract import DATE, DECIMAL, EXPORTS_BY_NAME
 
 _LINEAR = re.compile(r"^\s*\{([^{}]+)\}\s*([*/])\s*([0-9]+(\.[0-9]+)?)\s*$")
@@ -60,10 +71,10 @@ def reshape_frame(ep: ExportProfile, frame: pd.DataFrame) -> pd.DataFrame:
             if m.values:
                 back: dict[str, str] = {}
                 for label, code in m.labels:
-                    back.setdefault(code, label)
+                    back.setdefault(code.upper(), label)
                 values = values.map(lambda v, back=back: back.get(v.strip().upper(), v))
             if m.date_formats and (col.type == DATE or col.age_band):
-                fmt = m.date_formats[0]
+                fmt = m.date_formats[0].replace("%g", "000")  # milliseconds: a date's midnight
                 values = values.map(lambda v, fmt=fmt: date.fromisoformat(v[:10]).strftime(fmt) if v else "")
             if m.default is not None and m.source is None:
                 if set(values) <= {m.default, ""}:
@@ -100,15 +111,71 @@ def write_shaped(ep: ExportProfile, frame: pd.DataFrame, folder: Path, extract_d
     return path
 
 
+def _norm_id(value: str) -> str:
+    return "".join(value.split()).upper()
+
+
+def _read(lf) -> pd.DataFrame:
+    return (pd.read_excel(lf.path, dtype=str, keep_default_na=False) if lf.is_xlsx
+            else pd.read_csv(lf.path, dtype=str, keep_default_na=False))
+
+
+class _Fallback:
+    """Who may lose their SWE number in the CMS without a figure changing (module docstring)."""
+
+    def __init__(self, files: list) -> None:
+        self.swe_by_emp: dict[str, set[str]] = {}
+        self.emp_by_swe: dict[str, set[str]] = {}
+        self.agency: set[str] = set()
+        for lf in files:
+            if lf.export.name == "hr_workers":
+                frame = _read(lf)
+                for emp, swe in zip(frame["employee_id"], frame["swe_registration"], strict=True):
+                    if emp and swe:
+                        self.swe_by_emp.setdefault(_norm_id(emp), set()).add(_norm_id(swe))
+                        self.emp_by_swe.setdefault(_norm_id(swe), set()).add(_norm_id(emp))
+            elif lf.export.name == "agency_assignments":
+                self.agency |= {_norm_id(v) for v in _read(lf)["swe_registration"] if v}
+
+    def may_lose_swe(self, prof_id: str, staff_id: str, swe: str) -> bool:
+        if not (staff_id and swe) or hashlib.sha256(prof_id.encode()).digest()[0] % 2:
+            return False
+        staff, person = _norm_id(staff_id), _norm_id(swe)
+        return (person not in self.agency and self.swe_by_emp.get(staff) == {person}
+                and self.emp_by_swe.get(person) == {staff})
+
+
+def blank_cells(ep: ExportProfile, frame: pd.DataFrame, fallback: _Fallback | None) -> pd.DataFrame:
+    """Contract-shaped rows with the cells the profile's ``sample.blank`` says the system leaves empty."""
+    if not ep.sample_blanks:
+        return frame
+    frame = frame.copy()
+    for column, how in ep.sample_blanks.items():
+        if column not in frame.columns:
+            continue
+        if how == BLANK_ALL:
+            frame[column] = ""
+        else:  # "some": the SWE number of professionals the fallback finds all the same
+            assert fallback is not None and column == "prof_social_worker_registration_no"
+            lose = [fallback.may_lose_swe(p, s, w) for p, s, w in zip(
+                frame["prof_professional_id"], frame["prof_staff_id"], frame[column], strict=True)]
+            frame.loc[lose, column] = ""
+    return frame
+
+
 def reshape_landing(contract_landing: Path, target: Path, profile: Profile) -> list[Path]:
     """Write every contract-shaped extract of ``contract_landing`` into ``target`` in the profile's
-    shape (exports the profile does not name are copied as they are)."""
+    shape (exports the profile does not name are copied as they are), leaving empty the cells its
+    ``sample.blank`` says."""
     import shutil
 
     from workforce.ingest.landing import survey
 
+    files = survey(contract_landing).files
+    fallback = (_Fallback(files) if any(how != BLANK_ALL for ep in profile.exports.values()
+                                        for how in ep.sample_blanks.values()) else None)
     written = []
-    for lf in survey(contract_landing).files:
+    for lf in files:
         ep = profile.exports.get(lf.export.name)
         if ep is None:
             dest = target / lf.source_file
@@ -116,7 +183,6 @@ def reshape_landing(contract_landing: Path, target: Path, profile: Profile) -> l
             shutil.copyfile(lf.path, dest)
             written.append(dest)
             continue
-        frame = (pd.read_excel(lf.path, dtype=str, keep_default_na=False) if lf.is_xlsx
-                 else pd.read_csv(lf.path, dtype=str, keep_default_na=False))
+        frame = blank_cells(ep, _read(lf), fallback)
         written.append(write_shaped(ep, frame, target, lf.extract_date, lf.is_xlsx))
     return written
