@@ -19,7 +19,7 @@ NONE_SELECTED_IS_OK := || [ $$? -eq 5 ]
 # xdist groups); PARALLEL= runs it in one process.
 PARALLEL ?= -n 2 --dist loadgroup
 
-.PHONY: install demo test test-fast lint typecheck generate generate-check lock bench clean postgres-server pack-tools
+.PHONY: install demo test test-fast lint typecheck generate generate-check lock bench clean postgres-server pack-tools old-duckdb
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -54,13 +54,31 @@ pack-tools:
 	else echo "NOTE: the scrutiny pack needs Chromium (PDF) and tests/pack needs poppler-utils (pdftoppm, pdftotext):"; \
 	  echo "      install them as root, e.g. 'sudo apt-get install -y chromium poppler-utils'."; fi
 
+# An old DuckDB, as BI drivers bundle, in its own virtualenv (never in .venv: the pipeline pins
+# its own): tests/publish/test_bi_file_old_duckdb.py opens the published BI file with it in a
+# separate interpreter (docs/decisions/0011-files-people-open.md). Fails if it cannot install.
+OLD_DUCKDB_VERSION := 1.1.3
+OLD_DUCKDB_VENV := .cache/duckdb-1.1
+OLD_DUCKDB_STAMP := $(OLD_DUCKDB_VENV)/.installed-$(OLD_DUCKDB_VERSION)
+
+$(OLD_DUCKDB_STAMP):
+	rm -rf $(OLD_DUCKDB_VENV)
+	$(PYTHON) -m venv $(OLD_DUCKDB_VENV)
+	$(OLD_DUCKDB_VENV)/bin/python -m pip install --quiet duckdb==$(OLD_DUCKDB_VERSION)
+	touch $(OLD_DUCKDB_STAMP)
+
+old-duckdb: $(OLD_DUCKDB_STAMP)
+
 demo: install pack-tools
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+
+# Under make test the old-DuckDB test fails, never skips, when that interpreter is missing.
+test: export WORKFORCE_OLD_DUCKDB_PYTHON = $(CURDIR)/$(OLD_DUCKDB_VENV)/bin/python
 
 # The type check, then the whole suite, quick failures first: the fast unit tests, then everything
 # else (which includes a real Airflow scheduler on PostgreSQL metadata: tests/scheduler, and the
 # scrutiny pack rendered in headless Chromium: tests/pack).
-test: install postgres-server pack-tools
+test: install postgres-server pack-tools old-duckdb
 	$(BIN)/mypy
 	$(PYTEST) -m "$(FAST)" $(PYTEST_ARGS) $(NONE_SELECTED_IS_OK)
 	$(PYTEST) -m "$(REST)" $(PARALLEL) $(PYTEST_ARGS) $(NONE_SELECTED_IS_OK)

@@ -50,8 +50,10 @@ from workforce.spec.catalogue import TABLE, published_tables
 
 log = logging.getLogger(__name__)
 
-#: DuckDB 2.0 writes a format older readers (many BI drivers) cannot open; write a v1.4 one.
-BI_STORAGE_VERSION = "v1.4.0"
+#: DuckDB 2.0 writes a format older readers (many BI drivers) cannot open. v1.0.0 (file format
+#: 64, the same as 'v0.10.x' gives) is the oldest: every table reads back identical in DuckDB
+#: 0.10.3 to 2.0 (measured: docs/decisions/0011-files-people-open.md); v1.2+ shuts out 1.1.
+BI_STORAGE_VERSION = "v1.0.0"
 
 
 class PublishError(RuntimeError):

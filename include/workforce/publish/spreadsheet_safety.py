@@ -13,6 +13,15 @@ Carriage returns in text are therefore written as ``\\n``, inside a quoted field
 :func:`write_csv` is a drop-in for ``publish._write_csv`` with both protections; any future
 XLSX writer must pass text through :func:`neutralise_value` (openpyxl stores a string starting
 with ``=`` as a formula).
+
+The file is UTF-8 with a byte-order mark (``utf-8-sig``, bytes ``EF BB BF`` first). Excel on
+Windows, opening a CSV by double-click, decodes it in the system's ANSI code page (Windows-1252
+in the UK) unless it starts with that mark: without it "Fostering – Équipe Nörth" shows as
+"Fostering â€“ Ã‰quipe NÃ¶rth". Power BI's CSV connector takes the mark as code page 65001
+(UTF-8); pandas (``read_csv``, by default or with ``encoding="utf-8-sig"``) and DuckDB
+(``read_csv``) drop it, so the first column is ``month_end``, never ``\ufeffmonth_end``
+(tests/publish/test_csv_for_excel.py). A reader decoding by hand with plain ``utf-8`` (Python's
+``open(path, encoding="utf-8")``) keeps the mark in the first header cell: use ``utf-8-sig``.
 """
 
 from __future__ import annotations
@@ -20,6 +29,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+
+#: The published CSVs' encoding: UTF-8 with a byte-order mark (see the module docstring).
+CSV_ENCODING = "utf-8-sig"
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -42,5 +54,8 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
-    """The published CSV format (ISO dates, ``\\n`` line ends) with formula-safe text cells."""
-    neutralise_formulas(df).to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    """The published CSV format (UTF-8 with a byte-order mark, ISO dates, ``\\n`` line ends) with
+    formula-safe text cells."""
+    neutralise_formulas(df).to_csv(
+        path, index=False, date_format="%Y-%m-%d", lineterminator="\n", encoding=CSV_ENCODING
+    )
