@@ -113,6 +113,9 @@ ONE_WORKER_FIXTURES = ("published_default",)
 LONGEST_FIRST = ("tests/scheduler/", "tests/pipeline/test_month_isolation.py")
 
 
+# tryfirst: xdist's own hook reads the xdist_group marks to place each test, so they must be set
+# before it runs (without it every test was placed alone and module fixtures built on both workers).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     # The longest files first, then quick tests, then the other slow end-to-end tests, so quick
     # failures show early and the two workers finish together.
