@@ -47,13 +47,17 @@ GAPS = {
 
 
 def load_config(settings: Settings) -> dict[str, Any]:
-    """The returns settings (``WORKFORCE_RETURNS_FILE``, default ``returns/returns.yml``)."""
+    """The returns settings: the shipped ``returns/returns.yml``, each top-level setting replaced by
+    the council's file (``WORKFORCE_RETURNS_FILE``) where it gives one."""
     import yaml
 
-    path = settings.returns_file or Path(__file__).with_name("returns.yml")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: the returns settings must be a mapping")
+    shipped = Path(__file__).with_name("returns.yml")
+    data: dict[str, Any] = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    if settings.returns_file is not None:  # the council's file: each setting it gives replaces the default
+        own = yaml.safe_load(settings.returns_file.read_text(encoding="utf-8")) or {}
+        if not isinstance(own, dict):
+            raise ValueError(f"{settings.returns_file}: the returns settings must be a mapping")
+        data.update(own)
     return data
 
 

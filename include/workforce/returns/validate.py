@@ -45,9 +45,9 @@ RULES = {
     "la_agency_fte": "NoAgencyFTE does not agree with the agency records' FTE",
     "la_agency_headcount": "NoAgencyHeadcount does not agree with the number of agency records",
     "incentive_not_answered": "the council-level incentive item is not answered",
-    "not_yet_collected": "is coded 10 (not yet collected): collect it before the return is authorised",
+    "not_yet_collected": "is coded 10 (not yet collected): collect it from HR before the upload if it can be",
 }
-QUERIES = frozenset({"incentive_not_answered"})
+QUERIES = frozenset({"incentive_not_answered", "not_yet_collected"})
 
 
 @dataclass
