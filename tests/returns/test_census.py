@@ -234,3 +234,18 @@ def test_cli_validates_a_file_and_writes_the_return(small_published, tmp_path, c
     assert "ERROR fte_range: worker row" in out and "FTE must be between 0 and 1 (value '1.2')" in out
     assert main(["agency-return", "--quarter", "2025-Q3"]) == 0
     assert (settings.restricted_dir / "agency_return" / "2025-Q3" / "agency_return_2025-Q3.xlsx").is_file()
+
+
+@pytest.mark.slow
+def test_default_sample_census_2026_validates_and_reconciles(published_default, tmp_path):
+    """The default sample's last 30 September is 2026 (its extracts end 2026-09): that year's return,
+    in the 2025 shape, validates and equals the published figures. Prints the step's run time."""
+    from workforce.returns.census import produce_census
+
+    settings = copy_data(published_default[0], tmp_path, WORKFORCE_HISTORY_MONTHS="96",
+                         WORKFORCE_RETURNS_FILE=str(_answered(tmp_path)))
+    report = produce_census(settings, 2026, progress=lambda _m: None)
+    assert report.shape_year == 2026 and "2025 shape is used" in report.note
+    assert report.errors == 0, [i.line() for i in report.issues if i.severity == "error"][:10]
+    _reconcile(settings, report.xml_path.read_bytes(), date(2026, 9, 30))
+    print(f"\ncensus step on the default sample: {report.workers} records in {report.seconds:.2f}s")

@@ -39,8 +39,9 @@ HR_WORKERS = [
     ("E5", "SW100005", "1993-03-30", "9", "M", "MWBC", "S6", "P6", "T2", "5", "SW", "FIXED_TERM", "0.6", "2024-11-01",
      "2025-05-31", "2024-11-01", "2025-05-31", "8", "9", "5"),
 ]
-HR_COLUMNS = ("employee_id", "swe_registration", "date_of_birth", "gender", "sex", "ethnicity", "spell_id", "post_id",
-              "team_code", "org_role", "career_grade", "contract_type", "fte", "spell_start_date", "spell_end_date",
+HR_COLUMNS = ("employee_id", "swe_registration", "date_of_birth", "gender", "census_sex", "ethnicity", "spell_id",
+              "post_id", "team_code", "org_role", "career_grade", "contract_type", "fte", "spell_start_date",
+              "spell_end_date",
               "la_service_start_date", "leaving_date", "leaving_reason", "leaver_destination", "start_origin")
 AGENCY = [
     ("A1", "SW200001", "Acme Social Care", "T1", "P6", "5", "1", "2025-01-06", "", "Y", "45.5"),

@@ -36,11 +36,11 @@ Progress = Callable[[str], None]
 
 #: What each contract addition or optional export gives, for the readiness report's list of gaps.
 GAPS = {
-    "sex": "Sex (hr_workers.sex; derived from gender 1/2 when absent, none for 0 or 9)",
+    "census_sex": "Sex (hr_workers.census_sex; derived from gender 1/2 when absent, none for 0 or 9)",
     "qual_level": "QualLevel (hr_workers.qual_level)",
     "step_up_grad": "StepUpGrad (hr_workers.step_up_grad)",
     "frontline_grad": "FrontlineGrad (hr_workers.frontline_grad)",
-    "base_salary_gbp": "BaseSalary (hr_workers.base_salary_gbp; derived from payroll BASIC x 12 when absent)",
+    "base_salary_gbp": "BaseSalary (hr_workers.base_salary_gbp; derived from payroll BASIC x 12 / FTE when absent)",
     "hr_absences": "WorkingDaysLost, Absat30Sept, ReasonAbsence (hr_absences)",
     "payroll_lines": "RRPayments, OtherPayments (payroll_lines)",
 }

@@ -69,7 +69,7 @@ def _columns(con, table: str) -> set[str]:
 
 
 #: Optional hr_workers columns the return uses (contract additions of issue 14).
-OPTIONAL_HR_COLUMNS = ("sex", "qual_level", "step_up_grad", "frontline_grad", "base_salary_gbp")
+OPTIONAL_HR_COLUMNS = ("census_sex", "qual_level", "step_up_grad", "frontline_grad", "base_salary_gbp")
 
 
 def census_records(settings: Settings, reference: date, con=None) -> CensusData:
@@ -149,7 +149,7 @@ def census_records(settings: Settings, reference: date, con=None) -> CensusData:
             select person_key, arg_max(employee_key, spell_start_date) as employee_key,
                    arg_max(gender, spell_start_date) as gender, arg_max(ethnicity, spell_start_date) as ethnicity,
                    arg_max(kss_status, spell_start_date) as kss_status,
-                   arg_max({opt['sex']}, spell_start_date) as sex,
+                   arg_max({opt['census_sex']}, spell_start_date) as sex,
                    arg_max({opt['qual_level']}, spell_start_date) as qual_level,
                    arg_max({opt['step_up_grad']}, spell_start_date) as step_up_grad,
                    arg_max({opt['frontline_grad']}, spell_start_date) as frontline_grad,
@@ -264,7 +264,8 @@ def _add_absence(con, la: pd.DataFrame, extract: date | None, reference: date, s
 def _add_pay(con, la: pd.DataFrame, extract: date | None, reference: date, start: date, derive_base: bool) -> None:
     """The 2025 pay items from payroll_lines: recruitment and retention payments and other payments
     in the year's pay periods; the base salary from the column, or (when HR does not deliver it)
-    the reference month's BASIC pay times 12."""
+    the reference month's BASIC pay times 12, divided by the FTE at the reference date (full time,
+    as the column holds it)."""
     if extract is None:
         la["rr_payments"], la["other_payments"] = None, None
         if derive_base:
@@ -282,5 +283,6 @@ def _add_pay(con, la: pd.DataFrame, extract: date | None, reference: date, start
     la["rr_payments"] = [round(max(0.0, by_key.get(k, (0, 0, 0))[0] or 0.0), 2) for k in la["employee_key"]]
     la["other_payments"] = [round(max(0.0, by_key.get(k, (0, 0, 0))[1] or 0.0), 2) for k in la["employee_key"]]
     if derive_base:
-        la["base_salary"] = [round(by_key[k][2] * 12, 2) if perm and k in by_key and by_key[k][2] else None
-                             for k, perm in zip(la["employee_key"], la["permanent"], strict=True)]
+        la["base_salary"] = [round(by_key[k][2] * 12 / fte, 2) if perm and fte and k in by_key and by_key[k][2]
+                             else None for k, perm, fte in zip(la["employee_key"], la["permanent"], la["fte30"],
+                                                               strict=True)]

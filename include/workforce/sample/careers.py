@@ -281,7 +281,7 @@ def census_items(spells: list[Spell]) -> dict:
         route = "S" if u[2] < 0.04 else "F" if u[2] < 0.10 else ""
         people[p.key] = (sex, qual, "Y" if route == "S" else "N", "Y" if route == "F" else "N")
     return {
-        "sex": column(people[s.person.key][0] for s in spells),
+        "census_sex": column(people[s.person.key][0] for s in spells),
         "qual_level": column(people[s.person.key][1] for s in spells),
         "step_up_grad": column(people[s.person.key][2] for s in spells),
         "frontline_grad": column(people[s.person.key][3] for s in spells),

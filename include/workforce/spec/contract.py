@@ -165,7 +165,7 @@ EXPORTS: tuple[ExportSpec, ...] = (
         C("kss_status", INT, codes=KSS_STATUSES),
         C("is_overseas_recruit", FLAG, True),
         # Optional: CSWW census items only (docs/returns.md); a file or profile without them still loads.
-        C("sex", CODE, codes=SEX_CODES, description="CSWW Sex (2024 on): M, F"),
+        C("census_sex", CODE, codes=SEX_CODES, description="CSWW Sex (2024 on): M, F"),
         C("qual_level", INT, codes=QUAL_LEVELS, description="CSWW QualLevel: 1 undergraduate, 2 postgraduate, 3 other"),
         C("step_up_grad", FLAG, description="CSWW StepUpGrad: qualified through Step Up to Social Work"),
         C("frontline_grad", FLAG, description="CSWW FrontlineGrad: qualified through Frontline"),
