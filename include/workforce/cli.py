@@ -203,13 +203,17 @@ def _cmd_census(args: argparse.Namespace) -> int:
         except RuntimeError:
             pass  # no key: workers are named by row only
         issues = validate_message(path.read_bytes(), pseudonym, year=args.year)
+        if args.previous:
+            from workforce.returns.validate import continuity
+
+            issues += continuity(path.read_bytes(), Path(args.previous).read_bytes(), pseudonym)
         print(format_report(issues), end="", flush=True)
         return 1 if any(i.severity == "error" for i in issues) else 0
     if args.action is not None or args.year is None:
         raise ValueError("workforce census --year YYYY writes the return; workforce census validate FILE checks one")
     from workforce.returns.census import produce_census
 
-    report = produce_census(settings, args.year, _progress)
+    report = produce_census(settings, args.year, _progress, previous=Path(args.previous) if args.previous else None)
     print(f"\nCSWW census {args.year} (shape {report.shape_year}): {report.workers} worker records, "
           f"{report.errors} error(s)\n  XML: {report.xml_path}\n  validation: {report.report_path}", flush=True)
     if report.gaps:
@@ -275,6 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     cen.add_argument("action", nargs="?", choices=("validate",), help="validate FILE instead of writing the return")
     cen.add_argument("file", nargs="?", help="the XML file to validate")
     cen.add_argument("--year", type=int, help="collection year (reference date 30 September of it)")
+    cen.add_argument("--previous", help="last year's census XML for the continuity check (default: the one kept "
+                                        "in the restricted folder)")
     cen.set_defaults(func=_cmd_census)
 
     agr = sub.add_parser("agency-return", help="DfE's quarterly agency return, CSV and XLSX (restricted)")

@@ -172,3 +172,27 @@ def test_a_file_that_is_not_xml_or_of_an_unknown_year_is_one_error():
     assert [i.rule for i in validate_message(b"<Message><unclosed>")] == ["schema"]
     issues = validate_message(tiny_message().replace(b"<Year>2025</Year>", b"<Year>2010</Year>"))
     assert [(i.rule, i.field) for i in issues] == [("schema", "Year")]
+
+
+def test_continuity_against_last_years_return():
+    from workforce.returns.validate import continuity
+
+    last = tiny_message(2024, records=[
+        _record("a"), _record("b"), _record("c", is_in_post=False, is_leaver=True, role_end=date(2024, 3, 31),
+                                            reason_leave=1, leaver_destination=2, fte30=0.0),
+        _record("d")], swe={"a": "SW1", "b": "SW2", "c": "SW3", "d": "SW4"})
+    this = tiny_message(2025, records=[
+        _record("a"),  # still in post: fine
+        _record("c"),  # left in 2023-24, back without a start in 2024-25
+        _record("d", is_starter=True, role_start=date(2025, 1, 6), start_origin=4),  # in post last year
+        # b vanished with no leaving record
+    ], swe={"a": "SW1", "c": "SW3", "d": "SW4"})
+    issues = continuity(this, last, pseudonym)
+    assert {(i.rule, i.row, i.severity) for i in issues} == {
+        ("continuity_vanished", 2, "query"),  # last year's row 2
+        ("continuity_leaver_reappears", 2, "query"),
+        ("continuity_starter_already_in_post", 3, "query"),
+    }
+    assert "worker row 2 (pk-SW2), SWENo: last year's row 2: in post" in format_report(issues)
+    steady = {"records": [_record("a")], "swe": {"a": "SW1"}}
+    assert continuity(tiny_message(2025, **steady), tiny_message(2024, **steady)) == []

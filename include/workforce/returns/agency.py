@@ -203,23 +203,22 @@ def produce_agency_return(settings: Settings, quarter: str, progress: Progress |
     key = resolve_key(settings)
     config = load_config(settings)
     last = quarter_months(quarter)[-1]
-    with warehouse_lock(settings, "agency-return", last.label, say=progress), \
-            connect(settings, read_only=True) as con:
-        rows, costs = compute(settings, quarter, con, key, config)
-    folder = restricted.restricted_folder(settings, "agency_return", quarter)
-
     def csv(frame: pd.DataFrame) -> bytes:
         return neutralise_formulas(frame).to_csv(index=False, lineterminator="\n").encode()
 
-    files = [
-        restricted.write_restricted(folder / f"agency_return_{quarter}.csv", csv(rows)),
-        restricted.write_restricted(folder / f"agency_cost_{quarter}.csv", csv(costs)),
-        restricted.write_restricted(folder / f"agency_return_{quarter}.xlsx", _xlsx(rows, costs)),
-    ]
-    result = AgencyReturn(quarter, rows, costs, files, time.monotonic() - started)
-    summary = result.to_dict()
-    restricted.record(settings, "agency_return", quarter, files, assignments=summary["assignments"],
-                      reengaged=summary["reengaged_within_3_months"], over_cap=summary["over_price_cap"])
+    with warehouse_lock(settings, "agency-return", last.label, say=progress):  # one writer of restricted/ too
+        with connect(settings, read_only=True) as con:
+            rows, costs = compute(settings, quarter, con, key, config)
+        folder = restricted.restricted_folder(settings, "agency_return", quarter)
+        files = [
+            restricted.write_restricted(folder / f"agency_return_{quarter}.csv", csv(rows)),
+            restricted.write_restricted(folder / f"agency_cost_{quarter}.csv", csv(costs)),
+            restricted.write_restricted(folder / f"agency_return_{quarter}.xlsx", _xlsx(rows, costs)),
+        ]
+        result = AgencyReturn(quarter, rows, costs, files, time.monotonic() - started)
+        summary = result.to_dict()
+        restricted.record(settings, "agency_return", quarter, files, assignments=summary["assignments"],
+                          reengaged=summary["reengaged_within_3_months"], over_cap=summary["over_price_cap"])
     say(f"agency return {quarter}: {summary['assignments']} assignment(s), FTE {summary['fte_at_quarter_end']} and "
         f"headcount {summary['headcount_at_quarter_end']} at the quarter end, {summary['reengaged_within_3_months']} "
         f"re-engaged within 3 months, {summary['over_price_cap']} over the price cap; written to {folder}")

@@ -122,12 +122,20 @@ def _build(settings: Settings, year: int, shape: Shape, data: CensusData, config
     return built, issues, gaps
 
 
+def previous_return(settings: Settings, year: int) -> Path | None:
+    """Last year's return as this pipeline wrote it (``restricted/census/<year-1>/``), if kept."""
+    folder = settings.restricted_dir / "census" / str(year - 1)
+    found = sorted(folder.glob(f"csww_{year - 1}_*.xml")) if folder.is_dir() else []
+    return found[0] if found else None
+
+
 def produce_census(settings: Settings, year: int, progress: Progress | None = None,
-                   created: datetime | None = None) -> CensusReport:
-    """Write the census return of collection ``year`` (reference date 30 September ``year``)."""
+                   created: datetime | None = None, previous: Path | None = None) -> CensusReport:
+    """Write the census return of collection ``year`` (reference date 30 September ``year``), with
+    the continuity check against ``previous`` (default: last year's return in the restricted folder)."""
     from workforce.ingest.pseudonymise import resolve_key
     from workforce.locking import warehouse_lock
-    from workforce.returns.validate import format_report
+    from workforce.returns.validate import continuity, format_report
 
     say = progress or log.info
     started = time.monotonic()
@@ -135,21 +143,27 @@ def produce_census(settings: Settings, year: int, progress: Progress | None = No
     reference = date(year, 9, 30)
     config = load_config(settings)
     key = resolve_key(settings)
-    with warehouse_lock(settings, "census", f"{year}-09", say=progress):
+    with warehouse_lock(settings, "census", f"{year}-09", say=progress):  # one writer of restricted/ too
         data = census_records(settings, reference)
-    built, issues, gaps = _build(settings, year, shape, data, config, key, created or datetime.now(UTC))
-    folder = restricted.restricted_folder(settings, "census", str(year))
-    lea = settings.la_code.split("/")[0].strip()
-    xml_path = restricted.write_restricted(folder / f"csww_{year}_{lea}.xml", built.xml)
-    report = CensusReport(year, reference, shape.year, xml_path, None, len(built.rows), issues, gaps,
-                          time.monotonic() - started, shape.note, summary(issues))
-    report_path = restricted.write_restricted_json(folder / "validation.json", {
-        **report.to_dict(), "issues": [i.to_dict() for i in issues]})
-    text_path = restricted.write_restricted(folder / "validation.txt", format_report(issues, gaps).encode())
-    report.report_path = report_path
-    restricted.record(settings, "csww_census", str(year), [xml_path, report_path, text_path],
-                      workers=len(built.rows), errors=report.errors, shape=shape.year,
-                      extracts={k: v.isoformat() for k, v in sorted(data.extracts.items())})
+        built, issues, gaps = _build(settings, year, shape, data, config, key, created or datetime.now(UTC))
+        previous = previous or previous_return(settings, year)
+        if previous is not None:
+            issues += continuity(built.xml, previous.read_bytes(), _pseudonym_fn(key))
+        else:
+            gaps.append(f"continuity check not run: no {year - 1} return kept in restricted/census/{year - 1}/ "
+                        "(give one with --previous)")
+        folder = restricted.restricted_folder(settings, "census", str(year))
+        lea = settings.la_code.split("/")[0].strip()
+        xml_path = restricted.write_restricted(folder / f"csww_{year}_{lea}.xml", built.xml)
+        report = CensusReport(year, reference, shape.year, xml_path, None, len(built.rows), issues, gaps,
+                              time.monotonic() - started, shape.note, summary(issues))
+        report_path = restricted.write_restricted_json(folder / "validation.json", {
+            **report.to_dict(), "issues": [i.to_dict() for i in issues]})
+        text_path = restricted.write_restricted(folder / "validation.txt", format_report(issues, gaps).encode())
+        report.report_path = report_path
+        restricted.record(settings, "csww_census", str(year), [xml_path, report_path, text_path],
+                          workers=len(built.rows), errors=report.errors, shape=shape.year,
+                          extracts={k: v.isoformat() for k, v in sorted(data.extracts.items())})
     report.seconds = time.monotonic() - started
     if shape.note:
         say(f"census {year}: {shape.note}")
@@ -219,14 +233,24 @@ def readiness_step(settings: Settings, month: ReportingMonth | str, say: Progres
     from workforce.returns.records import CensusDataError
 
     month = ReportingMonth.of(month)
+    results = settings.quality_dir / month.label / "validation_results.json"
+
+    def record_rows(new: list[dict]) -> None:
+        if results.is_file():
+            rows = [r for r in json.loads(results.read_text(encoding="utf-8")) if r.get("suite") != "census_readiness"]
+            write_json(results, rows + new)
+
     try:
         report = readiness(settings, month)
-    except CensusDataError as exc:
-        say(f"census readiness {month}: not produced: {exc}")
+    except Exception as exc:  # noqa: BLE001 - readiness never stops the month; the reason is recorded
+        why = str(exc) if isinstance(exc, CensusDataError) else f"{type(exc).__name__} (run `workforce census " \
+            f"--year {collection_year(month)}` to see the error)"
+        say(f"census readiness {month}: not produced: {why}")
+        log.warning("census readiness %s not produced: %s", month, why)
+        record_rows([{"suite": "census_readiness", "data_name": f"CSWW census as at {month.end}",
+                      "expectation": "census_readiness_produced", "column": None, "severity": "warning",
+                      "success": False, "observed": why, "description": "issue 14: the readiness report"}])
         return
-    results = settings.quality_dir / month.label / "validation_results.json"
-    if results.is_file():
-        rows = [r for r in json.loads(results.read_text(encoding="utf-8")) if r.get("suite") != "census_readiness"]
-        write_json(results, rows + quality_rows(report, month))
+    record_rows(quality_rows(report, month))
     say(f"census readiness {month} (collection year {report.year}): {report.workers} records, {report.errors} "
         f"error(s), {len(report.gaps)} gap(s); report in {settings.restricted_dir / 'readiness' / month.label}")

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from workforce.config import Settings
-from workforce.files import sha256_file, temp_path_for, write_json
+from workforce.files import remove_leftovers, sha256_file, temp_path_for, write_json
 
 AUDIT_FILE = Path("returns") / "audit.json"
 
 
 def restricted_folder(settings: Settings, *parts: str) -> Path:
-    """``restricted/<parts...>``, each level created owner-only (0700)."""
+    """``restricted/<parts...>``, each level created owner-only (0700), without the temporary files
+    a killed run left in it (the caller holds the warehouse lock, which keeps other writers out)."""
     folder = settings.restricted_dir
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
@@ -29,6 +30,7 @@ def restricted_folder(settings: Settings, *parts: str) -> Path:
         folder = folder / part
         folder.mkdir(exist_ok=True)
         os.chmod(folder, 0o700)
+    remove_leftovers(folder, 0)
     if settings.published_dir.resolve() in (folder.resolve(), *folder.resolve().parents):
         raise RuntimeError("the restricted folder must not be inside published/")
     return folder
@@ -71,5 +73,6 @@ def record(settings: Settings, kind: str, period: str, files: list[Path], **coun
     }
     entries.append(entry)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(path.parent, 0)
     write_json(path, entries)
     return entry

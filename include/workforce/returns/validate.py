@@ -45,9 +45,14 @@ RULES = {
     "la_agency_fte": "NoAgencyFTE does not agree with the agency records' FTE",
     "la_agency_headcount": "NoAgencyHeadcount does not agree with the number of agency records",
     "incentive_not_answered": "the council-level incentive item is not answered",
+    "continuity_vanished": "in post at the previous 30 September (last year's return) but not in this return, "
+                           "with no leaving record",
+    "continuity_leaver_reappears": "a leaver in last year's return is back without a RoleStartDate in this year",
+    "continuity_starter_already_in_post": "a starter this year was already in post at the previous 30 September",
     "not_yet_collected": "is coded 10 (not yet collected): collect it from HR before the upload if it can be",
 }
-QUERIES = frozenset({"incentive_not_answered", "not_yet_collected"})
+QUERIES = frozenset({"incentive_not_answered", "not_yet_collected", "continuity_vanished",
+                     "continuity_leaver_reappears", "continuity_starter_already_in_post"})
 
 
 @dataclass
@@ -238,3 +243,40 @@ def format_report(issues: list[Issue], gaps: list[str] | None = None) -> str:
         lines.append("Items the data does not give (not collected; fill in or collect before uploading):")
         lines += [f"  {g}" for g in gaps]
     return "\n".join(lines) + "\n"
+
+
+def continuity(current: bytes, previous: bytes, pseudonym: Callable[[str], str | None] | None = None) -> list[Issue]:
+    """COLLECT's year-on-year checks of this return against last year's (both XML), matched on the
+    SWE number of non-agency records; queries. A vanished worker is named by last year's row."""
+    from workforce.returns.records import year_start
+
+    now, before = parse_message(current), parse_message(previous)
+    if now.reference is None or before.reference is None:
+        return [Issue("schema", ERROR, None, None, "ReferenceDate", None, "a return without a ReferenceDate "
+                      "cannot be compared with another year's")]
+    start = year_start(now.reference)
+
+    def la(message: Message) -> dict[str, tuple[int, dict[str, list[str]]]]:
+        return {first(w, "SWENo") or "": (row, w) for row, w in enumerate(message.workers, 1)
+                if first(w, "AgencyWorker") != "1" and first(w, "SWENo")}
+
+    this_year, last_year = la(now), la(before)
+    issues = []
+    for swe, (row, w) in last_year.items():
+        in_post = not first(w, "RoleEndDate")
+        who = pseudonym(swe) if pseudonym else None
+        if in_post and swe not in this_year:
+            issues.append(_issue("continuity_vanished", row, who, "SWENo", None,
+                                 f"last year's row {row}: {RULES['continuity_vanished']}"))
+            continue
+        if swe not in this_year:
+            continue
+        now_row, now_w = this_year[swe]
+        role_start = _d(first(now_w, "RoleStartDate"))
+        started = role_start is not None and start <= role_start <= now.reference
+        if not in_post and not started:
+            issues.append(_issue("continuity_leaver_reappears", now_row, who, "RoleStartDate", None))
+        if in_post and started:
+            issues.append(_issue("continuity_starter_already_in_post", now_row, who, "RoleStartDate",
+                                 first(now_w, "RoleStartDate")))
+    return issues
