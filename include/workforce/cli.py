@@ -9,6 +9,9 @@
     workforce check --month 2026-09    pre-flight: what the run would load, quarantine or reject (writes nothing)
     workforce audit --month 2026-09    the month's audit record: input files, hashes, checks, outputs
     workforce pack --month 2026-09     the month's scrutiny pack (PDF, HTML, XLSX) from the published files
+    workforce census --year 2025       the CSWW census XML for 30 September 2025 (restricted folder)
+    workforce census validate FILE     validate a census XML file (ours or another system's) as COLLECT would
+    workforce agency-return --quarter 2025-Q1   DfE's quarterly agency return, CSV and XLSX (restricted)
 
 A rerun of a month with nothing new keeps the month's capture and staged output: transform and
 validate say "nothing new ... kept ..." and do not run dbt or the suites again (workforce.rerun).
@@ -181,6 +184,51 @@ def _cmd_pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_census(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if args.action == "validate":
+        from workforce.returns.validate import format_report, validate_message
+
+        if not args.file:
+            raise ValueError("workforce census validate needs the XML file to validate")
+        path = Path(args.file)
+        if not path.is_file():
+            raise FileNotFoundError(f"no file {path} to validate")
+        pseudonym = None
+        try:
+            from workforce.ingest.pseudonymise import resolve_key
+            from workforce.returns.census import _pseudonym_fn
+
+            pseudonym = _pseudonym_fn(resolve_key(settings))
+        except RuntimeError:
+            pass  # no key: workers are named by row only
+        issues = validate_message(path.read_bytes(), pseudonym, year=args.year)
+        if args.previous:
+            from workforce.returns.validate import continuity
+
+            issues += continuity(path.read_bytes(), Path(args.previous).read_bytes(), pseudonym)
+        print(format_report(issues), end="", flush=True)
+        return 1 if any(i.severity == "error" for i in issues) else 0
+    if args.action is not None or args.year is None:
+        raise ValueError("workforce census --year YYYY writes the return; workforce census validate FILE checks one")
+    from workforce.returns.census import produce_census
+
+    report = produce_census(settings, args.year, _progress, previous=Path(args.previous) if args.previous else None)
+    print(f"\nCSWW census {args.year} (shape {report.shape_year}): {report.workers} worker records, "
+          f"{report.errors} error(s)\n  XML: {report.xml_path}\n  validation: {report.report_path}", flush=True)
+    if report.gaps:
+        print("  not collected: " + "; ".join(report.gaps), flush=True)
+    return 1 if report.errors else 0
+
+
+def _cmd_agency_return(args: argparse.Namespace) -> int:
+    from workforce.returns.agency import produce_agency_return
+
+    result = produce_agency_return(load_settings(), args.quarter, _progress)
+    print("\n".join(f"  {p}" for p in result.files), flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workforce", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -226,6 +274,18 @@ def build_parser() -> argparse.ArgumentParser:
     pack = sub.add_parser("pack", help="write the month's scrutiny pack (PDF, HTML, XLSX) from the published files")
     pack.add_argument("--month", required=True, help="reporting month YYYY-MM (published already)")
     pack.set_defaults(func=_cmd_pack)
+
+    cen = sub.add_parser("census", help="the CSWW census return (restricted), or validate a census XML file")
+    cen.add_argument("action", nargs="?", choices=("validate",), help="validate FILE instead of writing the return")
+    cen.add_argument("file", nargs="?", help="the XML file to validate")
+    cen.add_argument("--year", type=int, help="collection year (reference date 30 September of it)")
+    cen.add_argument("--previous", help="last year's census XML for the continuity check (default: the one kept "
+                                        "in the restricted folder)")
+    cen.set_defaults(func=_cmd_census)
+
+    agr = sub.add_parser("agency-return", help="DfE's quarterly agency return, CSV and XLSX (restricted)")
+    agr.add_argument("--quarter", required=True, help="YYYY-Qn, e.g. 2025-Q1 (January to March 2025)")
+    agr.set_defaults(func=_cmd_agency_return)
 
     aud = sub.add_parser("audit", help="print the audit record of a published (or validated) month")
     aud.add_argument("--month", required=True, help="reporting month YYYY-MM")

@@ -20,6 +20,7 @@
 | WORKFORCE_LOCK_TIMEOUT_SECONDS | ``3600`` | how long a step waits for another step's hold on the warehouse |
 | WORKFORCE_PROFILE | unset (the contract) | mapping profile: a YAML path or a shipped name (``ingest.profile``) |
 | WORKFORCE_TARGETS_FILE | ``pack/targets.yml`` | the scrutiny pack's targets and RAG thresholds (docs/pack.md) |
+| WORKFORCE_RETURNS_FILE | ``returns/returns.yml`` | census incentives, agency roles, price caps (docs/returns.md) |
 
 Quarantine: the threshold applies per export, to the extract used for the reporting month.
 Readiness: a month is served, per export, by its latest extract dated inside the month's window
@@ -110,6 +111,12 @@ class Settings:
     lock_timeout_seconds: int = 3600
     profile: str | None = None  # WORKFORCE_PROFILE: a mapping profile's path or shipped name (ingest.profile)
     targets_file: Path | None = None  # None: the documented default, workforce/pack/targets.yml
+    returns_file: Path | None = None  # WORKFORCE_RETURNS_FILE; None: workforce/returns/returns.yml
+
+    @property
+    def restricted_dir(self) -> Path:
+        """Person-level outputs (census return, readiness, agency return): owner-only, never published."""
+        return self.data_dir / "restricted"
 
     # Derived locations -------------------------------------------------------------------
     @property
@@ -229,6 +236,7 @@ def load_settings() -> Settings:
         suppression_threshold=threshold,
         profile=_profile(),
         targets_file=_path("WORKFORCE_TARGETS_FILE", Path()) if _env("WORKFORCE_TARGETS_FILE") else None,
+        returns_file=_path("WORKFORCE_RETURNS_FILE", Path()) if _env("WORKFORCE_RETURNS_FILE") else None,
     )
 
 

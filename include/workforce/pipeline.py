@@ -255,10 +255,19 @@ def _validate(settings: Settings, month: ReportingMonth, say: Progress, progress
     outcome.unchanged = ("the month's staged output is marked incomplete, so the rerun validates it again; "
                          "published/ is as it was")
     report = release_month(month, settings, progress)
+    _census_readiness(settings, month, say)
     if decision.fingerprint is not None:
         write_staged_marker(settings, month, decision.fingerprint, report)
     report.reason = decision.reason
     return report
+
+
+def _census_readiness(settings: Settings, month: ReportingMonth, say: Progress) -> None:
+    """Issue 14: the census readiness report for the next 30 September (restricted, under
+    ``restricted/readiness/<month>/``), its counts in ``validation_results.json``; never stops the month."""
+    from workforce.returns.census import readiness_step
+
+    readiness_step(settings, month, say)
 
 
 def step_publish(month: Month, settings: Settings | None = None, progress: Progress | None = None) -> PublishReport:

@@ -71,6 +71,8 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     for spec in EXPORTS:
         cols = ", ".join(f'"{name}" {typ}' for name, typ in raw_column_types(spec).items())
         con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(spec)} ({cols})")
+        for name, typ in raw_column_types(spec).items():  # a column added to the contract (optional) since
+            con.execute(f'ALTER TABLE {raw_table(spec)} ADD COLUMN IF NOT EXISTS "{name}" {typ}')
     con.execute(
         f"""CREATE TABLE IF NOT EXISTS {MANIFEST_TABLE} (
             source_file VARCHAR PRIMARY KEY,

@@ -88,6 +88,7 @@ def _value(spec: c.ExportSpec, col: c.ColumnSpec, i: int):
             "hourly_charge_gbp": 55.0,
             "charge_gbp": 2062.5,
             "prof_full_time_equivalency": 1.0,
+            "base_salary_gbp": 38000.0,
         }[name]
     if col.type == c.INT:
         return 12  # prof_professional_caseload

@@ -265,6 +265,30 @@ def moves(c: Council, n_move: int, ms: int, me: int, busy: set[int]) -> None:
             internal_move(c, ms, me, busy, target=post)
 
 
+def census_items(spells: list[Spell]) -> dict:
+    """The optional census columns (issue 14): sex, qualification level, Step Up and Frontline
+    flags per person, the spell's base salary. Drawn from a generator of their own, seeded by the
+    person, so adding them moved no other value of the sample."""
+    people: dict[int, tuple[str, str, str, str]] = {}
+    for s in spells:
+        p = s.person
+        if p.key in people:
+            continue
+        rng = np.random.default_rng([14, p.key, int("".join(ch for ch in p.swe if ch.isdigit()) or 0)])
+        u = rng.random(4)
+        sex = {"1": "M", "2": "F"}.get(p.gender) or ("F" if u[0] < 0.8 else "M")
+        qual = "1" if u[1] < 0.45 else "2" if u[1] < 0.9 else "3"
+        route = "S" if u[2] < 0.04 else "F" if u[2] < 0.10 else ""
+        people[p.key] = (sex, qual, "Y" if route == "S" else "N", "Y" if route == "F" else "N")
+    return {
+        "census_sex": column(people[s.person.key][0] for s in spells),
+        "qual_level": column(people[s.person.key][1] for s in spells),
+        "step_up_grad": column(people[s.person.key][2] for s in spells),
+        "frontline_grad": column(people[s.person.key][3] for s in spells),
+        "base_salary_gbp": column(fmt_dec(s.salary, 2) for s in spells),
+    }
+
+
 def hr_workers_table(spells: list[Spell]) -> Table:
     start = int_array(s.start for s in spells)
     end = int_array(s.end for s in spells)
@@ -293,5 +317,6 @@ def hr_workers_table(spells: list[Spell]) -> Table:
         "start_origin": int_code(s.origin for s in spells),
         "kss_status": int_code(s.kss for s in spells),
         "is_overseas_recruit": column("Y" if s.person.overseas else "N" for s in spells),
+        **census_items(spells),
     }, since=start, blanks=((end, ("spell_end_date",)),
                             (leaving, ("leaving_date", "leaving_reason", "leaver_destination"))))

@@ -38,6 +38,9 @@ LEAVING_REASONS = tuple(range(1, 11))
 LEAVER_DESTINATIONS = tuple(range(1, 10))
 START_ORIGINS = tuple(range(1, 11))
 KSS_STATUSES = (1, 2, 3, 4)
+#: CSWW census items the monthly figures do not need (issue 14, optional columns of hr_workers).
+SEX_CODES = ("M", "F")
+QUAL_LEVELS = (1, 2, 3)
 ABSENCE_REASONS = ("SIC", "MAT", "OTH", "PUB", "TRN", "UNA", "UNP")
 EXIT_REASONS = (
     "PAY", "WORKLOAD", "CAREER", "SUPERVISION", "FLEXIBILITY",
@@ -161,6 +164,12 @@ EXPORTS: tuple[ExportSpec, ...] = (
         C("start_origin", INT, codes=START_ORIGINS),
         C("kss_status", INT, codes=KSS_STATUSES),
         C("is_overseas_recruit", FLAG, True),
+        # Optional: CSWW census items only (docs/returns.md); a file or profile without them still loads.
+        C("census_sex", CODE, codes=SEX_CODES, description="CSWW Sex (2024 on): M, F"),
+        C("qual_level", INT, codes=QUAL_LEVELS, description="CSWW QualLevel: 1 undergraduate, 2 postgraduate, 3 other"),
+        C("step_up_grad", FLAG, description="CSWW StepUpGrad: qualified through Step Up to Social Work"),
+        C("frontline_grad", FLAG, description="CSWW FrontlineGrad: qualified through Frontline"),
+        C("base_salary_gbp", DECIMAL, description="CSWW BaseSalary: annual full-time base salary of the spell"),
     )),
     ExportSpec("hr_establishment", "hr", True, "Funded posts.", (
         C("post_id", TEXT, True),
