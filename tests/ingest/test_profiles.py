@@ -177,6 +177,7 @@ def test_quarantine_check_and_audit_name_the_council_s_own_file_and_column(contr
     contract's column, in raw.quarantine, in ``workforce check`` and in the audit record."""
     from openpyxl import load_workbook
     from workforce.ingest.check import check
+    from workforce.quality import runner
     from workforce.release.audit import audit_log_rows, collect_inputs
 
     _contract, shaped, _report = contract_and_shaped
@@ -210,6 +211,12 @@ def test_quarantine_check_and_audit_name_the_council_s_own_file_and_column(contr
     assert rows == [("HR/Workers Export 30-09-2025.xlsx", "gender", "Sex"),
                     ("HR/Workers Export 30-09-2025.xlsx", "spell_start_date", "Assignment Start"),
                     ("HR/Workers Export 30-09-2025.xlsx", "fte", "Contracted Hours")]
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:  # the quality results' quarantine check names the council's column too
+        quality = runner._quarantine_check(con, "hr_workers", "raw_hr_workers", MONTH_END, 5.0)
+    finally:
+        con.close()
+    assert "unmapped_value on gender (file column 'Sex') x1" in quality.observed, quality.observed
     (entry,) = [f for f in collect_inputs(settings, MONTH_END) if f["source_file"].startswith("HR/Workers Export")
                 and f["quarantine"]]
     assert {"rule": "unmapped_value", "column": "gender", "rows": 1, "source_column": "Sex"} in entry["quarantine"]

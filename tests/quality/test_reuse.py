@@ -30,7 +30,7 @@ def _manifest(path, sha: dict[str, str], loaded_at: str = "2026-10-01 06:00:00")
         "rows_quarantined bigint)"
     )
     con.execute("create or replace table raw.quarantine (export_name varchar, extract_date date, source_file varchar, "
-                "row_number bigint, rule varchar, column_name varchar)")
+                "row_number bigint, rule varchar, column_name varchar, source_column varchar)")
     for export in EXPORTS:
         n = ROWS[export]
         con.execute("insert into raw.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?, 0)",

@@ -33,6 +33,7 @@ from datetime import date
 from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
+from workforce.ingest.profile import column_text
 from workforce.quality import reuse
 from workforce.quality.checks import add_derived_columns
 from workforce.quality.results import CheckResult, SuiteResult
@@ -519,18 +520,20 @@ def _quarantine_check(con, export_name: str, suite_name: str, extract: date, max
     rules = []
     if quarantined:
         rules = con.execute(
-            "select rule, column_name, count(distinct (source_file, row_number)) n from raw.quarantine "
-            "where export_name = ? and extract_date = ? group by all order by n desc, rule, column_name",
+            "select rule, column_name, count(distinct (source_file, row_number)) n, any_value(source_column) "
+            "from raw.quarantine where export_name = ? and extract_date = ? "
+            "group by rule, column_name order by n desc, rule, column_name",
             [export_name, extract],
         ).fetchall()
     pct = 100.0 * quarantined / read if read else 0.0
     observed = f"{quarantined} of {read} rows quarantined ({pct:.2f}%)"
-    if rules:
-        observed += ": " + ", ".join(f"{rule} on {column} x{n}" for rule, column, n in rules[:8])
+    if rules:  # the council's own column beside the contract's, when a mapping profile reads it
+        observed += ": " + ", ".join(f"{rule} on {column_text(column, source)} x{n}"
+                                     for rule, column, n, source in rules[:8])
     return CheckResult(
         suite=suite_name,
         expectation="quarantine_within_threshold",
-        column=", ".join(sorted({column for _, column, _ in rules})) or None,
+        column=", ".join(sorted({column for _, column, _, _ in rules})) or None,
         severity=CRITICAL,
         success=pct <= max_pct,
         observed=observed,
@@ -547,21 +550,23 @@ def _withheld_check(con, export_name: str, suite_name: str, extract: date) -> Ch
     """Identity-shaped label or free-text values replaced at ingest (``raw.withheld_values``): a
     warning naming the columns, files and lines, never the values."""
     rows = con.execute(
-        "select column_name, source_file, count(*), list(line_number order by line_number)[1:5] "
-        "from raw.withheld_values where export_name = ? and extract_date = ? group by all order by all",
+        "select column_name, source_file, count(*), list(line_number order by line_number)[1:5], "
+        "any_value(source_column) from raw.withheld_values where export_name = ? and extract_date = ? "
+        "group by column_name, source_file order by column_name, source_file",
         [export_name, extract],
     ).fetchall()
-    total = sum(n for _, _, n, _ in rows)
+    total = sum(row[2] for row in rows)
     observed = f"{total} value(s) withheld"
     if rows:
         observed += ": " + "; ".join(
-            f"{column} x{n} in {PureWindowsPath(source).name} (line{'s' if len(lines) > 1 else ''} "
-            f"{', '.join(str(x) for x in lines)}{', ...' if n > len(lines) else ''})"
-            for column, source, n, lines in rows)
+            f"{column_text(column, own)} x{n} in {PureWindowsPath(source).name} "
+            f"(line{'s' if len(lines) > 1 else ''} {', '.join(str(x) for x in lines)}"
+            f"{', ...' if n > len(lines) else ''})"
+            for column, source, n, lines, own in rows)
     return CheckResult(
         suite=suite_name,
         expectation="no_identity_shaped_labels",
-        column=", ".join(sorted({column for column, _, _, _ in rows})) or None,
+        column=", ".join(sorted({row[0] for row in rows})) or None,
         severity=WARNING,
         success=total == 0,
         observed=observed,
