@@ -280,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     cen.add_argument("file", nargs="?", help="the XML file to validate")
     cen.add_argument("--year", type=int, help="collection year (reference date 30 September of it)")
     cen.add_argument("--previous", help="last year's census XML for the continuity check (default: the one kept "
-                                        "in the restricted folder)")
+                                        "in the restricted folder, else rebuilt from history)")
     cen.set_defaults(func=_cmd_census)
 
     agr = sub.add_parser("agency-return", help="DfE's quarterly agency return, CSV and XLSX (restricted)")

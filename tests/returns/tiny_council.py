@@ -9,6 +9,16 @@ Reference date 30 September 2025 (the reporting year 1 October 2024 to 30 Septem
 - SW100004 in post in two posts (0.5 + 0.4), on maternity leave on 30 September;
 - SW100005 a starter (2024-11-01, 0.6 FTE) who left within the year (2025-05-31);
 - agency: SW200001 (covering a vacancy, engaged), SW100003, SW200002 (ended 2025-09-15).
+
+``CONTINUITY_SEEDS`` adds three people whose history breaks the census's year-on-year continuity
+(``write_tiny_council(landing, seeded=True)``; ``tests/returns/test_continuity.py``):
+
+- SW100006 in post at 30 September 2024; the spell closed on 2025-03-31 with no leaving date
+  (vanishes without a leaving record);
+- SW100007 left on 2024-05-31 (a leaver of 2023-24), back on 2025-01-06 with the old continuous
+  service start kept (reappears without a start);
+- SW100008 in post since 2020, given a new service start on 2025-02-01 without a break (a starter
+  who was already in post).
 """
 
 from __future__ import annotations
@@ -39,6 +49,18 @@ HR_WORKERS = [
     ("E5", "SW100005", "1993-03-30", "9", "M", "MWBC", "S6", "P6", "T2", "5", "SW", "FIXED_TERM", "0.6", "2024-11-01",
      "2025-05-31", "2024-11-01", "2025-05-31", "8", "9", "5"),
 ]
+CONTINUITY_SEEDS = [
+    ("E6", "SW100006", "1985-05-05", "1", "M", "WBRI", "S7", "", "T1", "5", "SW", "PERMANENT", "1", "2019-04-01",
+     "2025-03-31", "2019-04-01", "", "", "", "2"),
+    ("E7", "SW100007", "1979-08-14", "2", "F", "WBRI", "S8", "", "T2", "5", "SW", "PERMANENT", "1", "2016-09-01",
+     "2024-05-31", "2016-09-01", "2024-05-31", "1", "2", "2"),
+    ("E7", "SW100007", "1979-08-14", "2", "F", "WBRI", "S9", "", "T2", "5", "SW", "PERMANENT", "1", "2025-01-06",
+     "", "2016-09-01", "", "", "", "2"),
+    ("E8", "SW100008", "1990-10-10", "1", "M", "AIND", "S10", "", "T1", "5", "SW", "PERMANENT", "1", "2020-01-06",
+     "2025-01-31", "2020-01-06", "", "", "", "2"),
+    ("E8", "SW100008", "1990-10-10", "1", "M", "AIND", "S11", "", "T1", "4", "AP", "PERMANENT", "1", "2025-02-01",
+     "", "2025-02-01", "", "", "", "4"),
+]
 HR_COLUMNS = ("employee_id", "swe_registration", "date_of_birth", "gender", "census_sex", "ethnicity", "spell_id",
               "post_id", "team_code", "org_role", "career_grade", "contract_type", "fte", "spell_start_date",
               "spell_end_date",
@@ -61,8 +83,10 @@ def _write(landing: Path, export: str, columns, rows) -> None:
         writer.writerows(rows)
 
 
-def write_tiny_council(landing: Path) -> Path:
-    _write(landing, "hr_workers", (*HR_COLUMNS, "is_overseas_recruit"), [(*r, "N") for r in HR_WORKERS])
+def write_tiny_council(landing: Path, seeded: bool = False) -> Path:
+    """The tiny council's landing files; ``seeded``: with the ``CONTINUITY_SEEDS`` people too."""
+    hr = HR_WORKERS + (CONTINUITY_SEEDS if seeded else [])
+    _write(landing, "hr_workers", (*HR_COLUMNS, "is_overseas_recruit"), [(*r, "N") for r in hr])
     _write(landing, "hr_establishment", ("post_id", "team_code", "org_role", "career_grade", "budgeted_fte",
                                          "effective_from"),
            [(f"P{n}", "T1" if n <= 3 else "T2", "5", "SW", "1", "2015-01-01") for n in range(1, 7)])

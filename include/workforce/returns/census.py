@@ -27,6 +27,7 @@ from workforce.config import Settings
 from workforce.months import ReportingMonth
 from workforce.returns import message as msg
 from workforce.returns import restricted
+from workforce.returns.identities import Identities
 from workforce.returns.records import CensusData, census_records
 from workforce.returns.validate import Issue, summary, validate_message
 from workforce.returns.years import INCENTIVES, Shape, shape_for
@@ -74,6 +75,7 @@ class CensusReport:
     seconds: float
     note: str = ""
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    previous: str | None = None  # the continuity check's basis: "file X" or "rebuilt from history as at ..."
 
     @property
     def errors(self) -> int:
@@ -84,7 +86,7 @@ class CensusReport:
         return {"year": self.year, "reference_date": self.reference_date.isoformat(), "shape": self.shape_year,
                 "xml": str(self.xml_path) if self.xml_path else None, "workers": self.workers,
                 "errors": self.errors, "queries": len(self.issues) - self.errors, "by_rule": self.counts,
-                "gaps": self.gaps, "seconds": round(self.seconds, 2)}
+                "gaps": self.gaps, "seconds": round(self.seconds, 2), "previous_return": self.previous}
 
 
 def _pseudonym_fn(key: bytes) -> Callable[[str], str | None]:
@@ -98,11 +100,9 @@ def _pseudonym_fn(key: bytes) -> Callable[[str], str | None]:
     return short
 
 
-def _build(settings: Settings, year: int, shape: Shape, data: CensusData, config: dict, key: bytes,
-           created: datetime) -> tuple[msg.Built, list[Issue], list[str]]:
-    from workforce.returns.identities import read_identities
-
-    ids = read_identities(settings, data.extracts, key)
+def _message(settings: Settings, year: int, shape: Shape, data: CensusData, config: dict, ids: Identities,
+             created: datetime) -> msg.Built:
+    """The return's XML from the records and the identities (not validated, not written)."""
     la_level: dict[str, Any] = {
         "NumberOfVacancies": f"{data.vacancy_fte:.2f}",
         "NoAgencyFTE": f"{data.workers.loc[data.workers['agency'] == 1, 'fte'].sum():.2f}",
@@ -111,8 +111,16 @@ def _build(settings: Settings, year: int, shape: Shape, data: CensusData, config
     if shape.has_incentives:
         la_level.update({k: v for k, v in msg.incentive_items(config).items() if v is not None})
     records = data.workers.sort_values(["agency", "person_key"]).to_dict("records")
-    built = msg.build_message(shape, year, data.reference_date, settings.la_code, la_level, records, ids.swe,
-                              ids.birth, created, str(config.get("software_code") or "workforce-pipeline"))
+    return msg.build_message(shape, year, data.reference_date, settings.la_code, la_level, records, ids.swe,
+                             ids.birth, created, str(config.get("software_code") or "workforce-pipeline"))
+
+
+def _build(settings: Settings, year: int, shape: Shape, data: CensusData, config: dict, key: bytes,
+           created: datetime, ids: Identities | None = None) -> tuple[msg.Built, list[Issue], list[str]]:
+    from workforce.returns.identities import read_identities
+
+    ids = ids or read_identities(settings, data.extracts, key)
+    built = _message(settings, year, shape, data, config, ids, created)
     issues = validate_message(built.xml, _pseudonym_fn(key), year=year, reference=data.reference_date)
     gaps = [GAPS[c] for c in data.missing_columns + data.missing_exports if c in GAPS]
     if shape.has_incentives:
@@ -129,13 +137,41 @@ def previous_return(settings: Settings, year: int) -> Path | None:
     return found[0] if found else None
 
 
+def rebuilt_previous(settings: Settings, year: int, data: CensusData, config: dict, ids: Identities, con,
+                     created: datetime) -> tuple[bytes, str]:
+    """Last year's return rebuilt in memory from history: the records as at 30 September ``year - 1``
+    selected exactly as a census selects them (``census_records``), but from the extracts that
+    serve this year's return (``data.extracts``: HR's spells carry their start, end and leaving
+    dates, so a full snapshot says who was in post, started and left a year earlier). Never
+    written anywhere; returns the XML and the basis the report states."""
+    previous = date(year - 1, 9, 30)
+    try:
+        shape = shape_for(year - 1)
+    except ValueError:  # before 2023: only SWENo and the role dates are compared, any shape carries them
+        shape = shape_for(year)
+    before = census_records(settings, previous, con, extracts_of=data.extracts)
+    built = _message(settings, year - 1, shape, before, config, ids, created)
+    hr = data.extracts["hr_workers"]
+    return built.xml, f"rebuilt from history as at {previous:%d %B %Y} from the extract dated {hr.isoformat()}"
+
+
+def _shown(settings: Settings, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(settings.data_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def produce_census(settings: Settings, year: int, progress: Progress | None = None,
                    created: datetime | None = None, previous: Path | None = None) -> CensusReport:
     """Write the census return of collection ``year`` (reference date 30 September ``year``), with
-    the continuity check against ``previous`` (default: last year's return in the restricted folder)."""
+    the continuity check against last year's return: ``previous`` if given, else the one kept in
+    the restricted folder, else rebuilt from history (``rebuilt_previous``)."""
     from workforce.ingest.pseudonymise import resolve_key
     from workforce.locking import warehouse_lock
+    from workforce.returns.identities import read_identities
     from workforce.returns.validate import continuity, format_report
+    from workforce.warehouse import connect
 
     say = progress or log.info
     started = time.monotonic()
@@ -143,30 +179,35 @@ def produce_census(settings: Settings, year: int, progress: Progress | None = No
     reference = date(year, 9, 30)
     config = load_config(settings)
     key = resolve_key(settings)
+    created = created or datetime.now(UTC)
     with warehouse_lock(settings, "census", f"{year}-09", say=progress):  # one writer of restricted/ too
-        data = census_records(settings, reference)
-        built, issues, gaps = _build(settings, year, shape, data, config, key, created or datetime.now(UTC))
-        previous = previous or previous_return(settings, year)
-        if previous is not None:
-            issues += continuity(built.xml, previous.read_bytes(), _pseudonym_fn(key))
-        else:
-            gaps.append(f"continuity check not run: no {year - 1} return kept in restricted/census/{year - 1}/ "
-                        "(give one with --previous)")
+        with connect(settings, read_only=True) as con:
+            data = census_records(settings, reference, con)
+            ids = read_identities(settings, data.extracts, key)
+            built, issues, gaps = _build(settings, year, shape, data, config, key, created, ids)
+            previous = previous or previous_return(settings, year)
+            if previous is not None:
+                prior, basis = previous.read_bytes(), f"file {_shown(settings, previous)}"
+            else:
+                prior, basis = rebuilt_previous(settings, year, data, config, ids, con, created)
+        issues += continuity(built.xml, prior, _pseudonym_fn(key))
         folder = restricted.restricted_folder(settings, "census", str(year))
         lea = settings.la_code.split("/")[0].strip()
         xml_path = restricted.write_restricted(folder / f"csww_{year}_{lea}.xml", built.xml)
         report = CensusReport(year, reference, shape.year, xml_path, None, len(built.rows), issues, gaps,
-                              time.monotonic() - started, shape.note, summary(issues))
+                              time.monotonic() - started, shape.note, summary(issues), previous=basis)
         report_path = restricted.write_restricted_json(folder / "validation.json", {
             **report.to_dict(), "issues": [i.to_dict() for i in issues]})
-        text_path = restricted.write_restricted(folder / "validation.txt", format_report(issues, gaps).encode())
+        text_path = restricted.write_restricted(folder / "validation.txt", format_report(
+            issues, gaps, [f"Continuity check: previous return: {basis}"]).encode())
         report.report_path = report_path
         restricted.record(settings, "csww_census", str(year), [xml_path, report_path, text_path],
-                          workers=len(built.rows), errors=report.errors, shape=shape.year,
+                          workers=len(built.rows), errors=report.errors, shape=shape.year, previous_return=basis,
                           extracts={k: v.isoformat() for k, v in sorted(data.extracts.items())})
     report.seconds = time.monotonic() - started
     if shape.note:
         say(f"census {year}: {shape.note}")
+    say(f"census {year}: continuity check against the previous return: {basis}")
     say(f"census {year}: {len(built.rows)} worker records, {report.errors} error(s), "
         f"{len(issues) - report.errors} query(ies), {len(gaps)} gap(s); written to {folder} in {report.seconds:.1f}s")
     return report

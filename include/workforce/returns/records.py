@@ -72,18 +72,24 @@ def _columns(con, table: str) -> set[str]:
 OPTIONAL_HR_COLUMNS = ("census_sex", "qual_level", "step_up_grad", "frontline_grad", "base_salary_gbp")
 
 
-def census_records(settings: Settings, reference: date, con=None) -> CensusData:
-    """The records as at ``reference`` (30 September for a census; a month end for readiness)."""
+def census_records(settings: Settings, reference: date, con=None,
+                   extracts_of: dict[str, date] | None = None) -> CensusData:
+    """The records as at ``reference`` (30 September for a census; a month end for readiness).
+
+    ``extracts_of`` (export -> extract date): read these extracts instead of the ones serving
+    ``reference``'s month. The continuity check rebuilds last year's return this way, as at the
+    previous 30 September from the current extracts (the spells carry their history:
+    ``census.rebuilt_previous``); the same selection of workers, only the date differs."""
     if con is None:
         from workforce.warehouse import connect
 
         with connect(settings, read_only=True) as own:
-            return census_records(settings, reference, own)
+            return census_records(settings, reference, own, extracts_of)
     start = year_start(reference)
     extracts: dict[str, date] = {}
     missing: list[str] = []
     for export in ("hr_workers", "agency_assignments", "hr_establishment", "hr_absences", "payroll_lines"):
-        served = _serving(con, settings, export, reference)
+        served = _serving(con, settings, export, reference) if extracts_of is None else extracts_of.get(export)
         if served is None:
             if export in ("hr_workers", "agency_assignments", "hr_establishment"):
                 raise CensusDataError(

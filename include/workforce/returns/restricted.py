@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from workforce.config import Settings
-from workforce.files import remove_leftovers, sha256_file, temp_path_for, write_json
+from workforce.files import atomic_write, remove_leftovers, sha256_file, write_json
 
 AUDIT_FILE = Path("returns") / "audit.json"
 
@@ -37,20 +37,18 @@ def restricted_folder(settings: Settings, *parts: str) -> Path:
 
 
 def write_restricted(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` (owner read/write only), atomically."""
-    tmp = temp_path_for(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
+    """Write ``data`` to ``path`` (owner read/write only), atomically (``files.atomic_write``: a
+    temporary file created 0600, fsynced, renamed into place, the folder fsynced). A run killed
+    part way leaves the old file or the new one, and at most a temporary file that the next
+    ``restricted_folder`` call removes."""
+
+    def owner_only(tmp: Path) -> None:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+        os.chmod(tmp, 0o600)  # whatever the umask, and if the temporary name existed
+
+    return atomic_write(path, owner_only)
 
 
 def write_restricted_json(path: Path, value: Any) -> Path:

@@ -229,9 +229,10 @@ def summary(issues: list[Issue]) -> dict[str, dict[str, int]]:
     return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
 
-def format_report(issues: list[Issue], gaps: list[str] | None = None) -> str:
-    """The issues as COLLECT lists them, then the counts by rule and the items not collected."""
-    lines = [i.line() for i in issues]
+def format_report(issues: list[Issue], gaps: list[str] | None = None, notes: list[str] | None = None) -> str:
+    """``notes`` (such as the continuity check's basis), the issues as COLLECT lists them, then the
+    counts by rule and the items not collected."""
+    lines = [*(notes or []), *([""] if notes else []), *(i.line() for i in issues)]
     counts = summary(issues)
     lines.append("")
     lines.append(f"{sum(counts.get(ERROR, {}).values())} error(s), {sum(counts.get(QUERY, {}).values())} query(ies)")
