@@ -17,7 +17,9 @@ Inputs
 Steps
     1. read the capture;
     2. disclosure control (``release.disclosure``): small numbers are suppressed first, so what
-       is validated is what is published;
+       is validated is what is published; the same for the capture's trend-month rows, which
+       then give the revisions table (``release.revisions``: each differing figure against its
+       first publication);
     3. validate (``quality.runner``): each raw export's suite plus the quarantine threshold, and
        each published table's suite; a suite already run over exactly the same data (same files,
        same rows) reuses its stored results (``quality.reuse``, ``quality/reuse/``), and its
@@ -56,7 +58,7 @@ from workforce.frames import TypedFrame, parquet_column_types, write_parquet
 from workforce.model.capture import Capture, check_serving_unchanged, load_capture
 from workforce.months import ReportingMonth
 from workforce.quality import history, results, reuse, runner, suites
-from workforce.release import audit, disclosure
+from workforce.release import audit, disclosure, revisions
 from workforce.spec.catalogue import TABLE, published_tables
 
 log = logging.getLogger(__name__)
@@ -205,6 +207,12 @@ def release_month(
     run_id = audit.new_run_id(month)
     capture = _read_capture(settings, month)
     tables = _protect(capture.tables, settings.suppression_threshold)
+    trailing = _protect(capture.trailing, settings.suppression_threshold) if capture.trailing else None
+    tables[revisions.REVISIONS] = revisions.revisions_table(settings, month, trailing, audit.now())
+    revised = len(tables[revisions.REVISIONS].frame)
+    if revised:
+        say(f"validate: {revised} figure(s) of earlier trend months differ from their first publication "
+            f"(published as {revisions.REVISIONS})")
     store = result_store(settings, run_id)
     outcome = _validate(settings, month, capture, tables, store)
     check_rows, dbt_rows, docs = _record(settings, month, capture, run_id, outcome, store)
