@@ -8,7 +8,7 @@
 | WORKFORCE_PSEUDONYMISATION_KEY | unset | secret HMAC key; the demo key is used only for generated sample data |
 | WORKFORCE_CASELOAD_TARGET | ``15`` | cases per FTE (Dorset's 1:15) |
 | WORKFORCE_HISTORY_MONTHS | ``96`` | month-ends computed before and including the reporting month (at least 12) |
-| WORKFORCE_TREND_MONTHS | ``24`` | month-ends each run publishes (1 = the reporting month only; at most history - 12) |
+| WORKFORCE_TREND_MONTHS | ``24`` | month-ends each run publishes (1 = the reporting month only; <= history - 11) |
 | WORKFORCE_DUCKDB_MEMORY_LIMIT | ``4GB`` | DuckDB memory limit for the warehouse (dbt and the later steps) |
 | WORKFORCE_EXTRACT_MEMORY_LIMIT | ``1GB`` | DuckDB memory limit while extracting (it spills to disk past it) |
 | WORKFORCE_DUCKDB_THREADS | ``2`` | dbt concurrency, pipeline DuckDB threads (dbt's DuckDB uses 1: reproducible sums) |
@@ -186,12 +186,14 @@ def load_settings() -> Settings:
             f"figure averages over (FTE-years, cost per FTE-year): those figures would be computed from part of "
             f"their window. Set it to at least {MIN_HISTORY_MONTHS} (default 96)."
         )
-    trend = _env_int("WORKFORCE_TREND_MONTHS", 24)
-    if not 1 <= trend <= history - MIN_HISTORY_MONTHS:
+    # The oldest trend month needs its own 12 month-ends inside the history: trend + 11 <= history.
+    most = history - MIN_HISTORY_MONTHS + 1
+    trend = _env_int("WORKFORCE_TREND_MONTHS", min(24, most))
+    if not 1 <= trend <= most:
         raise ConfigError(
             f"WORKFORCE_TREND_MONTHS is {trend}: it must be at least 1 (1 = only the reporting month) and at most "
-            f"WORKFORCE_HISTORY_MONTHS - {MIN_HISTORY_MONTHS} = {history - MIN_HISTORY_MONTHS}, so that every trend "
-            f"month still has the {MIN_HISTORY_MONTHS} month-ends its 12-month figures average over."
+            f"WORKFORCE_HISTORY_MONTHS - {MIN_HISTORY_MONTHS - 1} = {most}, so that every trend month still has "
+            f"the {MIN_HISTORY_MONTHS} month-ends its 12-month figures average over."
         )
     raw_pct = _env("WORKFORCE_QUARANTINE_MAX_PCT", "2")
     try:

@@ -23,7 +23,6 @@ from the extract that serves it", and the revisions table says what has moved si
 from __future__ import annotations
 
 import json
-import math
 import shutil
 from datetime import date
 from pathlib import Path
@@ -90,23 +89,41 @@ def _figures(t: Table) -> list[str]:
     return [c.name for c in t.columns if c.kind not in ("key", "label")]
 
 
-def _cell(row: pd.Series | None, column: str, status: str | None) -> tuple[float | None, str | None]:
-    if row is None:
-        return None, "x"  # no such row: not available
-    symbol = row.get(status) if status else None
-    symbol = symbol.strip() if isinstance(symbol, str) and symbol.strip() else None
-    value = row.get(column)
-    number = None if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value) \
-        else float(value)
-    return number, symbol
+def _status(frame: pd.DataFrame, column: str | None, present: pd.Series) -> pd.Series:
+    """The status symbol of each row ('x' where the row is absent, None where it is a number)."""
+    if column is None or column not in frame.columns:
+        out = pd.Series([None] * len(frame), index=frame.index, dtype="object")
+    else:
+        raw = frame[column].astype("object")
+        out = raw.where(raw.map(lambda v: isinstance(v, str) and v.strip() != ""), None).map(
+            lambda v: v.strip() if isinstance(v, str) else None)
+    return out.where(present, "x")
 
 
-def _same(a: tuple[float | None, str | None], b: tuple[float | None, str | None]) -> bool:
-    if a[1] != b[1]:
-        return False
-    if a[0] is None or b[0] is None:
-        return a[0] is None and b[0] is None
-    return math.isclose(a[0], b[0], rel_tol=0, abs_tol=1e-9)
+def _diff(t: Table, old: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
+    """One row per figure that differs between ``old`` (first published) and ``now``."""
+    grain = list(t.grain)
+    merged = old.merge(now, on=grain, how="outer", suffixes=("_old", "_now"), indicator=True)
+    has_old, has_now = merged["_merge"] != "right_only", merged["_merge"] != "left_only"
+    pieces = []
+    for column in _figures(t):
+        status = status_column(column) if t.column(column).status else None
+        v_old = pd.to_numeric(merged[f"{column}_old"], errors="coerce").astype("float64")
+        v_new = pd.to_numeric(merged[f"{column}_now"], errors="coerce").astype("float64")
+        s_old = _status(merged, f"{status}_old" if status else None, has_old)
+        s_new = _status(merged, f"{status}_now" if status else None, has_now)
+        numbers_differ = (v_old.isna() != v_new.isna()) | ((v_old - v_new).abs() > 1e-9)
+        differ = (s_old.fillna("") != s_new.fillna("")) | numbers_differ
+        if not differ.any():
+            continue
+        part = merged.loc[differ, grain].copy()
+        part["figure"] = column
+        part["first_published_value"] = v_old[differ]
+        part["first_published_status"] = s_old[differ]
+        part["current_value"] = v_new[differ]
+        part["current_status"] = s_new[differ]
+        pieces.append(part)
+    return pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
 
 
 def revisions_table(settings: Settings, month: ReportingMonth, trailing: dict[str, TypedFrame] | None,
@@ -114,42 +131,32 @@ def revisions_table(settings: Settings, month: ReportingMonth, trailing: dict[st
     """Every figure of the trend months before ``month`` whose current value (``trailing``: the
     month's build, disclosure-controlled) differs from its first publication."""
     spec = table(REVISIONS)
-    rows: list[dict] = []
+    found: list[pd.DataFrame] = []
     for t in mart_tables():
         current = (trailing or {}).get(t.name)
         if not t.monthly or current is None or current.frame.empty:
             continue
-        keys = [k for k in t.grain if k not in ("la_code", "month_end")]
-        cur = current.frame.assign(_day=current.frame["month_end"].map(_day))
-        for day in sorted(set(cur["_day"])):
+        cur = current.frame.copy()
+        cur["month_end"] = cur["month_end"].map(_day)
+        for day in sorted(set(cur["month_end"])):
             first = _first(settings, ReportingMonth.containing(day))
             if first is None or not (first[0] / f"{t.name}.parquet").is_file():
                 continue  # never published: nothing to revise
             old = pd.read_parquet(first[0] / f"{t.name}.parquet")
-            old = old[old["month_end"].map(_day) == day]
-            now = cur[cur["_day"] == day]
-            old_rows = {tuple(r[k] for k in keys): r for _, r in old.iterrows()}
-            now_rows = {tuple(r[k] for k in keys): r for _, r in now.iterrows()}
-            for key in sorted(set(old_rows) | set(now_rows), key=lambda k: tuple(str(v) for v in k)):
-                o, n = old_rows.get(key), now_rows.get(key)
-                either = n if n is not None else o
-                assert either is not None
-                la_code = either["la_code"]
-                for column in _figures(t):
-                    status = status_column(column) if t.column(column).status else None
-                    before, after = _cell(o, column, status), _cell(n, column, status)
-                    if _same(before, after):
-                        continue
-                    named = dict(zip(keys, key, strict=True))
-                    rows.append({
-                        "la_code": la_code, "revised_table": t.name, "month_end": day,
-                        **{k: str(named.get(k, "All")) for k in ROW_KEYS},
-                        "figure": column,
-                        "first_published_value": before[0], "first_published_status": before[1],
-                        "current_value": after[0], "current_status": after[1],
-                        "first_published_at": first[1], "revised_at": revised_at, "revised_in": month.label,
-                    })
-    frame = pd.DataFrame(rows, columns=list(spec.published_columns))
+            old["month_end"] = old["month_end"].map(_day)
+            rows = _diff(t, old[old["month_end"] == day], cur[cur["month_end"] == day])
+            if rows.empty:
+                continue
+            rows["revised_table"] = t.name
+            rows["first_published_at"] = first[1]
+            for key in ROW_KEYS:
+                rows[key] = rows[key].astype(str) if key in rows.columns else "All"
+            found.append(rows)
+    frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=list(spec.published_columns))
+    frame["revised_at"], frame["revised_in"] = revised_at, month.label
+    frame = frame[list(spec.published_columns)].sort_values(
+        ["revised_table", "month_end", "service_area", "team_code", "breakdown", "category", "figure"]
+    ).reset_index(drop=True)
     for column in ("first_published_value", "current_value"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     for column, duckdb_type in spec.column_types.items():
