@@ -1,5 +1,5 @@
 {#- Whether the reporting month is a backcast (a trend month before the council's first extract,
-    docs/decisions/0011-history-for-trends.md): var('backcast') or, when that is unset, the
+    docs/decisions/0012-history-for-trends.md): var('backcast') or, when that is unset, the
     environment variable WORKFORCE_DBT_BACKCAST ('true'), as the pipeline passes it. The same rule
     as include/workforce/ingest/readiness.py (assess_history). -#}
 {% macro backcast() -%}

@@ -2,7 +2,7 @@
 
 ``history`` publishes the trend months before the reporting month (``WORKFORCE_TREND_MONTHS``),
 each as its own month from the extracts that serve it, so a first run shows trends at once
-(``step_history``, docs/decisions/0011-history-for-trends.md). It runs after the reporting
+(``step_history``, docs/decisions/0012-history-for-trends.md). It runs after the reporting
 month's transform, whose build the trend months served by the same extracts share, and before
 its validate, whose revisions compare with the trend months' first publication.
 

@@ -148,7 +148,7 @@ def test_a_shared_build_gives_the_rows_of_the_months_own_build(history, tmp_path
         shared = read_parquet(settings.data_dir / "model" / "2025-06" / f"{t.name}.parquet", t.name)
         alone = read_parquet(copy.data_dir / "model" / "2025-06" / f"{t.name}.parquet", t.name)
         assert shared.column_types == alone.column_types
-        if t.monthly:  # a whole table is the build's (benchmarks reach the build's month): see decision 0011
+        if t.monthly:  # a whole table is the build's (benchmarks reach the build's month): see decision 0012
             pd.testing.assert_frame_equal(shared.frame, alone.frame, obj=t.name)
     assert _serving_dates(_audit(copy, "2025-06")) == {"2025-07-31"}
 

@@ -13,7 +13,7 @@ anything, naming each export and the newest extract found, and the DAG's ``wait_
 sensor waits for them. An optional export with no extract in the window is reported, and the
 figures that need it publish as ``x``.
 
-Backcast (``docs/decisions/0011-history-for-trends.md``): a trend month published by a later month's
+Backcast (``docs/decisions/0012-history-for-trends.md``): a trend month published by a later month's
 run (``pipeline.step_history``) may precede the council's first extract, as every month does on a
 fresh install with one extract. Such a month is computed from each export's earliest extract dated
 after its window. ``assess(..., backcast=True)`` applies that rule to every export with no extract
