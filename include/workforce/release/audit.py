@@ -415,6 +415,15 @@ def format_record(record: dict) -> str:
             f"{built.get('captured_at')}; extracts dated {' to '.join(built.get('extract_window') or [])} could serve"
             + (f"; inputs fingerprint {built['inputs_fingerprint']}" if built.get("inputs_fingerprint") else "")
         )
+    if built.get("backcast"):
+        lines.append("  a backcast: the month precedes the council's first extract, so it is computed from "
+                     "each export's earliest extract after its window (marked * above)")
+    if built.get("derived_from"):
+        source = built["derived_from"].get("month")
+        lines.append(f"  rows taken from the build of {source} (served by the same extracts)")
+    if record.get("revisions"):
+        lines.append(f"Revisions: {record['revisions']} figure(s) of earlier months differ from their first "
+                     "publication (table scrutiny_revisions)")
     for r in dbt["not_passing"]:
         lines.append(f"  {r['unique_id']}: {r['status']}")
     lines += ["", "Published tables:"]
