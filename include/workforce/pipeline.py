@@ -222,7 +222,7 @@ def _transform(settings: Settings, month: ReportingMonth, say: Progress, force: 
 
 
 def step_validate(month: Month, settings: Settings | None = None, progress: Progress | None = None,
-                  force: bool = False) -> ReleaseReport:
+                  force: bool = False, revisions: bool = True) -> ReleaseReport:
     """The release stage (``release.stage``): protect, validate, record and stage the month's rows.
     When the staged output was validated from exactly the current capture and inputs (``rerun``),
     it is kept and nothing is validated again; ``force`` validates anyway."""
@@ -241,16 +241,16 @@ def step_validate(month: Month, settings: Settings | None = None, progress: Prog
         with warehouse_lock(settings, "validate", month.label, say=progress):  # raw rows, history
             _clean("validate", say, (staging, 0), (quality, 0), (reuse, 1))
             _clear_duckdb_tmp(settings)
-            return _validate(settings, month, say, progress, force, outcome)
+            return _validate(settings, month, say, progress, force, outcome, revisions)
 
 
 def _validate(settings: Settings, month: ReportingMonth, say: Progress, progress: Progress | None, force: bool,
-              outcome: Explained) -> ReleaseReport:
+              outcome: Explained, revisions: bool = True) -> ReleaseReport:
     from workforce.release.stage import ReleaseReport, release_month, staged_path
     from workforce.rerun import check_staged, clear_staged_marker, write_staged_marker
     from workforce.spec.catalogue import published_tables
 
-    decision = check_staged(settings, month, force)
+    decision = check_staged(settings, month, force, revisions=revisions)
     if decision.keep and decision.record is not None:
         kept = decision.record
         say(f"validate: nothing new for {month} since {decision.since}; kept the staged output validated "
@@ -264,7 +264,7 @@ def _validate(settings: Settings, month: ReportingMonth, say: Progress, progress
     clear_staged_marker(settings, month)  # from here until the marker is written, never kept
     outcome.unchanged = ("the month's staged output is marked incomplete, so the rerun validates it again; "
                          "published/ is as it was")
-    report = release_month(month, settings, progress)
+    report = release_month(month, settings, progress, with_revisions=revisions)
     if decision.fingerprint is not None:
         write_staged_marker(settings, month, decision.fingerprint, report)
     report.reason = decision.reason
@@ -408,7 +408,7 @@ def _history(settings: Settings, month: ReportingMonth, trend: list[ReportingMon
         how = _history_transform(settings, month, k, backcast, source, plan[source][0], say, force, built)
         report.builds = len(built) - 1  # dbt builds of this step (the reporting month's is its own step's)
         try:
-            validated = step_validate(k, settings, say, force=force)
+            validated = step_validate(k, settings, say, force=force, revisions=False)
         except QualityGateError as exc:
             raise HistoryError(
                 f"trend month {k} failed its quality gate (results in {settings.quality_dir / k.label}), so {month} is "

@@ -141,7 +141,8 @@ def transform_fingerprint(settings: Settings, month: ReportingMonth, con=None, b
     return {"digest": digest(parts), "parts": parts}
 
 
-def validate_fingerprint(settings: Settings, month: ReportingMonth, transform: dict, capture: dict) -> dict:
+def validate_fingerprint(settings: Settings, month: ReportingMonth, transform: dict, capture: dict,
+                         revisions: bool = True) -> dict:
     """What the month's validate step is computed from: ``transform`` (the current transform
     fingerprint), the capture it reads (``capture.json``), suites, settings and extract notes."""
     report = _read_json(settings.quality_dir / month.label / "extract_report.json") or {}
@@ -158,7 +159,7 @@ def validate_fingerprint(settings: Settings, month: ReportingMonth, transform: d
         },
         "expectations": tree_digest(settings.expectations_dir),
         # revisions compare the trend months' rows with their first publication (release.revisions)
-        "first_published": _first_published(settings, month),
+        "first_published": _first_published(settings, month) if revisions else None,
         "extract_notes": {"warnings": report.get("warnings", []), "ignored": report.get("ignored", [])},
     }
     return {"digest": digest(parts), "parts": parts}
@@ -308,7 +309,8 @@ def _staged_required() -> list[str]:
     return [f"{t.name}.parquet" for t in published_tables()] + [AUDIT_FILE]
 
 
-def check_staged(settings: Settings, month: ReportingMonth, force: bool = False, con=None) -> Decision:
+def check_staged(settings: Settings, month: ReportingMonth, force: bool = False, con=None,
+                 revisions: bool = True) -> Decision:
     """Whether the month's staged output may be kept: validated from the current capture and
     inputs (same fingerprint), every staged file intact. No capture: never (validate says why)."""
     from workforce.model.capture import CAPTURE_FILE, capture_dir
@@ -317,7 +319,7 @@ def check_staged(settings: Settings, month: ReportingMonth, force: bool = False,
     if capture is None:
         return Decision(False, f"there is no capture of {month}")
     transform = transform_fingerprint(settings, month, con, bool(capture.get("backcast")))
-    fingerprint = validate_fingerprint(settings, month, transform, capture)
+    fingerprint = validate_fingerprint(settings, month, transform, capture, revisions)
     path = staged_marker_path(settings, month)
     return _decide("staged output", _read_json(path), month, fingerprint, path.parent, _staged_required(), force)
 

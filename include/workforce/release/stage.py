@@ -200,14 +200,17 @@ def _stage(settings: Settings, month: ReportingMonth, tables: dict[str, TypedFra
 
 # The stage -------------------------------------------------------------------------------------
 def release_month(
-    month: ReportingMonth, settings: Settings, progress: Progress | None = None
+    month: ReportingMonth, settings: Settings, progress: Progress | None = None, with_revisions: bool = True
 ) -> ReleaseReport:
-    """Read, protect, validate, record and stage one month; ``QualityGateError`` if it may not be published."""
+    """Read, protect, validate, record and stage one month; ``QualityGateError`` if it may not be published.
+    ``with_revisions=False`` (a trend month published by a later month's run, ``pipeline.step_history``):
+    its revisions table is left empty; the reporting month's covers every trend month."""
     say = progress or log.info
     run_id = audit.new_run_id(month)
     capture = _read_capture(settings, month)
     tables = _protect(capture.tables, settings.suppression_threshold)
-    trailing = _protect(capture.trailing, settings.suppression_threshold) if capture.trailing else None
+    trailing = capture.trailing if with_revisions else None
+    trailing = _protect(trailing, settings.suppression_threshold) if trailing else None
     tables[revisions.REVISIONS] = revisions.revisions_table(settings, month, trailing, audit.now())
     revised = len(tables[revisions.REVISIONS].frame)
     if revised:
