@@ -459,7 +459,8 @@ def _history_transform(settings: Settings, month: ReportingMonth, k: ReportingMo
                 if not check_capture(settings, source, source_fp, force and source not in built).keep:
                     say(f"transform: building {source} (served by the same extracts as {k})")
                     _clear_duckdb_tmp(settings)
-                    build(settings, source, say, backcast=source_backcast, unit_tests=False)
+                    # the reporting month (its transform not run yet): its full build, unit tests included
+                    build(settings, source, say, backcast=source_backcast, unit_tests=source == month)
                     capture_month(settings, source, settings.dbt_target_dir / "run_results.json", source_fp,
                                   source_backcast)
                     built.add(source)

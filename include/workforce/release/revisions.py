@@ -14,7 +14,9 @@ closed) or corrected. As DfE does between releases, the difference is kept, not 
   (``model.capture``: ``<table>.trailing.parquet``), after the same disclosure control as
   published rows, and compares every figure (a number with its status symbol) with its first
   publication. Each difference is a row of ``scrutiny_revisions`` (``spec/catalogue.yml``),
-  published with M as a whole table.
+  published with M as a whole table. A figure M's extracts cannot compute (``x`` now: an export
+  whose history does not reach back that far, such as a payroll export of the last 12 months, or
+  a row no longer there) is not a revision: nothing revises it, and its first publication stands.
 
 ``published/<K>/`` is never changed by a revision: the trend series stays "each month computed
 from the extract that serves it", and the revisions table says what has moved since.
@@ -113,7 +115,9 @@ def _diff(t: Table, old: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
         s_old = _status(merged, f"{status}_old" if status else None, has_old)
         s_new = _status(merged, f"{status}_now" if status else None, has_now)
         numbers_differ = (v_old.isna() != v_new.isna()) | ((v_old - v_new).abs() > 1e-9)
-        differ = (s_old.fillna("") != s_new.fillna("")) | numbers_differ
+        # 'x' now (the reporting month's extracts do not reach back that far, e.g. a payroll export
+        # of the last 12 months, or the row is gone) revises nothing: the first publication stands
+        differ = ((s_old.fillna("") != s_new.fillna("")) | numbers_differ) & (s_new.fillna("") != "x")
         if not differ.any():
             continue
         part = merged.loc[differ, grain].copy()
