@@ -117,6 +117,8 @@ def _restage_one_row_shorter(settings) -> None:
     for entry in record["published_tables"]:
         path = staged_path(settings, month, entry["table"])
         typed = read_parquet(path, entry["table"])
+        if entry["table"] == "scrutiny_revisions":  # empty: nothing revised
+            continue
         assert len(typed.frame) > 1
         write_parquet(path, typed.replace_frame(typed.frame.iloc[:-1].reset_index(drop=True)))
         frame = pd.read_parquet(path)

@@ -79,7 +79,8 @@ def test_bi_file_casts_months_published_before_types_were_kept(published_default
     marts = _mart_types(settings)
     bi = _bi_types(tmp_path / "bi.duckdb")
     for table in published_tables():
-        assert bi[table.name] == {c: marts[table.name][c] for c in bi[table.name]}, table.name
+        mart = marts.get(table.name) or dict(table.column_types)  # a release-stage table: the catalogue's
+        assert bi[table.name] == {c: mart[c] for c in bi[table.name]}, table.name
     con = duckdb.connect(str(tmp_path / "bi.duckdb"), read_only=True)
     try:
         assert con.execute("SELECT month, row_count > 0 FROM published_months").fetchall() == [
