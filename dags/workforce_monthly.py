@@ -12,10 +12,15 @@ new, transform and validate keep their output (the log says so); `force_rebuild`
    personal identifiers and loads new or changed files into the warehouse's raw tables.
 2. **transform**: one `dbt build` (models, unit tests, data tests); per-model progress in the log.
    The month's published rows, dbt results and provenance are captured in the same task.
-3. **validate**: Great Expectations suites over the month's raw exports and captured rows; a
-   failed critical check, or too many quarantined rows, stops the run here. Passing rows are staged.
-4. **publish**: swaps the staged rows into `published/`: the month's folder in one step, then the BI file.
-5. **pack**: the scrutiny pack (PDF, HTML, XLSX) from the published files, in `published/<month>/pack/`.
+3. **history**: the trend months before the reporting month (`WORKFORCE_TREND_MONTHS`, default 24),
+   each published as its own month from the extracts that serve it (a month before the first
+   extract from the earliest one: a backcast); kept when nothing is new. A trend month that cannot be
+   served or fails its gate stops the run here, naming it.
+4. **validate**: Great Expectations suites over the month's raw exports and captured rows; a
+   failed critical check, or too many quarantined rows, stops the run here. Passing rows are staged,
+   with the revisions of the trend months' figures since their first publication.
+5. **publish**: swaps the staged rows into `published/`: the month's folder in one step, then the BI file.
+6. **pack**: the scrutiny pack (PDF, HTML, XLSX) from the published files, in `published/<month>/pack/`.
 A task stopped by its environment (warehouse held open, disk full) fails with one line saying what to do.
 
 Backfills are safe with any `max_active_runs`: each warehouse step holds a file lock
@@ -105,6 +110,12 @@ def workforce_monthly():
 
         return step_transform(month, progress=log.info, force=bool((params or {}).get("force_rebuild"))).to_dict()
 
+    @task(retries=0)  # a trend month's failed quality check will fail again: no retry
+    def history(month: str, params=None) -> dict:
+        from workforce.pipeline import step_history
+
+        return step_history(month, progress=log.info, force=bool((params or {}).get("force_rebuild"))).to_dict()
+
     @task(retries=0)  # a failed quality check will fail again: no retry
     def validate(month: str, params=None) -> dict:
         from workforce.pipeline import step_validate
@@ -128,9 +139,10 @@ def workforce_monthly():
     ready = wait_for_exports(month)
     extracted = extract(month)
     transformed = transform(month)
+    trends = history(month)
     validated = validate(month)
     published = publish(month)
-    ready >> extracted >> transformed >> validated >> published >> pack(month)
+    ready >> extracted >> transformed >> trends >> validated >> published >> pack(month)
 
 
 workforce_monthly()

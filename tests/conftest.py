@@ -2,7 +2,8 @@
 
 The full default sample (about 350 LA workers, 8 years, 12 monthly extracts) runs through the
 whole pipeline once per session (`published_default`); tests needing a pipeline of their own
-use a small sample, copied from a session cache.
+use a small sample, copied from a session cache. Settings publish only the reporting month
+(``WORKFORCE_TREND_MONTHS=1``) unless a test asks for trend months (tests/pipeline/test_history.py).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def settings_for(data_dir: Path, landing: Path, **env):
     """Settings read from a patched environment (config is only ever read from it)."""
     old = dict(os.environ)
     os.environ.update(
-        WORKFORCE_DATA_DIR=str(data_dir), WORKFORCE_LANDING_DIR=str(landing), WORKFORCE_HISTORY_MONTHS="36"
+        WORKFORCE_DATA_DIR=str(data_dir), WORKFORCE_LANDING_DIR=str(landing), WORKFORCE_HISTORY_MONTHS="36",
+        WORKFORCE_TREND_MONTHS="1",  # only the reporting month: the trend months have tests of their own
     )
     os.environ.pop("WORKFORCE_PSEUDONYMISATION_KEY", None)
     os.environ.update(env)
@@ -146,7 +148,7 @@ def subprocess_env(settings, **extra) -> dict[str, str]:
     """The environment for a ``workforce`` process of its own on ``settings``' folders."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WORKFORCE_")}
     env.update(WORKFORCE_DATA_DIR=str(settings.data_dir), WORKFORCE_LANDING_DIR=str(settings.landing_dir),
-               WORKFORCE_HISTORY_MONTHS="36", PYTHONPATH=str(ROOT / "include"), **extra)
+               WORKFORCE_HISTORY_MONTHS="36", WORKFORCE_TREND_MONTHS="1", PYTHONPATH=str(ROOT / "include"), **extra)
     return env
 
 

@@ -91,3 +91,23 @@ def test_every_council_code_dfe_publishes_is_accepted():
 
     pattern = next(c.pattern for t in load_catalogue().tables for c in t.columns if c.name == "la_code")
     assert pattern and all(re.match(pattern, code) for code in codes)  # what config accepts, the checks accept
+
+
+@pytest.mark.parametrize(("history", "trend", "ok"), [("36", "1", True), ("36", "25", True), ("36", "26", False),
+                                                       ("36", "0", False), ("12", "1", True), ("12", "2", False)])
+def test_trend_months_leave_each_trend_month_its_twelve_month_ends(monkeypatch, history, trend, ok):
+    monkeypatch.setenv("WORKFORCE_HISTORY_MONTHS", history)
+    monkeypatch.setenv("WORKFORCE_TREND_MONTHS", trend)
+    if ok:
+        assert load_settings().trend_months == int(trend)
+    else:
+        with pytest.raises(ConfigError, match=r"WORKFORCE_TREND_MONTHS is -?\d+: it must be at least 1"):
+            load_settings()
+
+
+def test_trend_months_default_to_24_or_what_the_history_allows(monkeypatch):
+    monkeypatch.delenv("WORKFORCE_TREND_MONTHS", raising=False)
+    monkeypatch.setenv("WORKFORCE_HISTORY_MONTHS", "96")
+    assert load_settings().trend_months == 24
+    monkeypatch.setenv("WORKFORCE_HISTORY_MONTHS", "20")
+    assert load_settings().trend_months == 9

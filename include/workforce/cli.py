@@ -251,9 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the monthly pipeline for one reporting month")
     run.add_argument("--month", help="reporting month YYYY-MM (default: last month)")
-    run.add_argument("--step", choices=("extract", "transform", "validate", "publish"), help="run one step only")
+    run.add_argument("--step", choices=("extract", "transform", "history", "validate", "publish"),
+                     help="run one step only (history: the trend months before the month, WORKFORCE_TREND_MONTHS)")
     run.add_argument("--force", action="store_true",
-                     help="run transform and validate in full even when nothing is new since their last run")
+                     help="run transform, history and validate in full even when nothing is new since their last run")
     run.set_defaults(func=_cmd_run)
 
     chk = sub.add_parser("check", help="pre-flight: what a run of the month would load, quarantine or reject "

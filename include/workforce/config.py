@@ -8,6 +8,7 @@
 | WORKFORCE_PSEUDONYMISATION_KEY | unset | secret HMAC key; the demo key is used only for generated sample data |
 | WORKFORCE_CASELOAD_TARGET | ``15`` | cases per FTE (Dorset's 1:15) |
 | WORKFORCE_HISTORY_MONTHS | ``96`` | month-ends computed before and including the reporting month (at least 12) |
+| WORKFORCE_TREND_MONTHS | ``24`` | month-ends each run publishes (1 = the reporting month only; <= history - 11) |
 | WORKFORCE_DUCKDB_MEMORY_LIMIT | ``4GB`` | DuckDB memory limit for the warehouse (dbt and the later steps) |
 | WORKFORCE_EXTRACT_MEMORY_LIMIT | ``1GB`` | DuckDB memory limit while extracting (it spills to disk past it) |
 | WORKFORCE_DUCKDB_THREADS | ``2`` | dbt concurrency, pipeline DuckDB threads (dbt's DuckDB uses 1: reproducible sums) |
@@ -21,6 +22,11 @@
 | WORKFORCE_PROFILE | unset (the contract) | mapping profile: a YAML path or a shipped name (``ingest.profile``) |
 | WORKFORCE_TARGETS_FILE | ``pack/targets.yml`` | the scrutiny pack's targets and RAG thresholds (docs/pack.md) |
 | WORKFORCE_RETURNS_FILE | ``returns/returns.yml`` | census incentives, agency roles, price caps (docs/returns.md) |
+
+Trends: a run of month M also publishes each of the ``WORKFORCE_TREND_MONTHS - 1`` month-ends before
+it as its own month (``pipeline.step_history``), each from the extracts that serve it; a month
+before the council's first extract is computed from the earliest extract after its window
+(a backcast, ``ingest.readiness``).
 
 Quarantine: the threshold applies per export, to the extract used for the reporting month.
 Readiness: a month is served, per export, by its latest extract dated inside the month's window
@@ -99,6 +105,7 @@ class Settings:
     pseudonymisation_key: str | None = field(repr=False)
     caseload_target: int = 15
     history_months: int = 96
+    trend_months: int = 24
     duckdb_memory_limit: str = "4GB"
     extract_memory_limit: str = "1GB"
     duckdb_threads: int = 2
@@ -186,6 +193,15 @@ def load_settings() -> Settings:
             f"figure averages over (FTE-years, cost per FTE-year): those figures would be computed from part of "
             f"their window. Set it to at least {MIN_HISTORY_MONTHS} (default 96)."
         )
+    # The oldest trend month needs its own 12 month-ends inside the history: trend + 11 <= history.
+    most = history - MIN_HISTORY_MONTHS + 1
+    trend = _env_int("WORKFORCE_TREND_MONTHS", min(24, most))
+    if not 1 <= trend <= most:
+        raise ConfigError(
+            f"WORKFORCE_TREND_MONTHS is {trend}: it must be at least 1 (1 = only the reporting month) and at most "
+            f"WORKFORCE_HISTORY_MONTHS - {MIN_HISTORY_MONTHS - 1} = {most}, so that every trend month still has "
+            f"the {MIN_HISTORY_MONTHS} month-ends its 12-month figures average over."
+        )
     raw_pct = _env("WORKFORCE_QUARANTINE_MAX_PCT", "2")
     try:
         quarantine_max_pct = float(raw_pct)
@@ -224,6 +240,7 @@ def load_settings() -> Settings:
         pseudonymisation_key=_env("WORKFORCE_PSEUDONYMISATION_KEY"),
         caseload_target=target,
         history_months=history,
+        trend_months=trend,
         duckdb_memory_limit=memory["WORKFORCE_DUCKDB_MEMORY_LIMIT"],
         extract_memory_limit=memory["WORKFORCE_EXTRACT_MEMORY_LIMIT"],
         duckdb_threads=threads,

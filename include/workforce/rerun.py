@@ -103,10 +103,30 @@ def code_parts(settings: Settings) -> dict:
     }
 
 
-def transform_fingerprint(settings: Settings, month: ReportingMonth, con=None) -> dict:
+_CODE_MEMO: dict[tuple, dict] = {}
+
+
+def remember_code_parts(settings: Settings, on: bool = True) -> None:
+    """Within one history step (many months, one code tree): compute ``code_parts`` once."""
+    _CODE_MEMO.clear()
+    if on:
+        _CODE_MEMO[(settings.dbt_project_dir, "on")] = {}
+
+
+def _code(settings: Settings) -> dict:
+    memo = _CODE_MEMO.get((settings.dbt_project_dir, "on"))
+    if memo is None:
+        return code_parts(settings)
+    if not memo:
+        memo.update(code_parts(settings))
+    return memo
+
+
+def transform_fingerprint(settings: Settings, month: ReportingMonth, con=None, backcast: bool = False) -> dict:
     """What the month's ``dbt build`` is computed from (see the module docstring), with its digest.
 
-    ``con``: an open warehouse connection; without one, a short read-only one is opened."""
+    ``con``: an open warehouse connection; without one, a short read-only one is opened.
+    ``backcast``: the month is a backcast (``ingest.readiness``), which changes its serving extracts."""
     from workforce.model.build import dbt_vars
     from workforce.model.capture import serving_extracts
 
@@ -114,14 +134,15 @@ def transform_fingerprint(settings: Settings, month: ReportingMonth, con=None) -
         from workforce.warehouse import connect
 
         with connect(settings, read_only=True) as own:
-            serving = serving_extracts(own, settings, month)
+            serving = serving_extracts(own, settings, month, backcast)
     else:
-        serving = serving_extracts(con, settings, month)
-    parts = {"serving": serving, "settings": dbt_vars(settings, month), "code": code_parts(settings)}
+        serving = serving_extracts(con, settings, month, backcast)
+    parts = {"serving": serving, "settings": dbt_vars(settings, month, backcast), "code": _code(settings)}
     return {"digest": digest(parts), "parts": parts}
 
 
-def validate_fingerprint(settings: Settings, month: ReportingMonth, transform: dict, capture: dict) -> dict:
+def validate_fingerprint(settings: Settings, month: ReportingMonth, transform: dict, capture: dict,
+                         revisions: bool = True) -> dict:
     """What the month's validate step is computed from: ``transform`` (the current transform
     fingerprint), the capture it reads (``capture.json``), suites, settings and extract notes."""
     report = _read_json(settings.quality_dir / month.label / "extract_report.json") or {}
@@ -137,9 +158,26 @@ def validate_fingerprint(settings: Settings, month: ReportingMonth, transform: d
             "quarantine_max_pct": settings.quarantine_max_pct,
         },
         "expectations": tree_digest(settings.expectations_dir),
+        # revisions compare the trend months' rows with their first publication (release.revisions)
+        "first_published": _first_published(settings, month) if revisions else None,
         "extract_notes": {"warnings": report.get("warnings", []), "ignored": report.get("ignored", [])},
     }
     return {"digest": digest(parts), "parts": parts}
+
+
+def _first_published(settings: Settings, month: ReportingMonth) -> dict:
+    """When each trend month before ``month`` was first published (what revisions compare with)."""
+    from workforce.model.capture import trailing_months
+    from workforce.release.revisions import first_published_dir
+
+    out = {}
+    for m in trailing_months(settings, month):
+        record = _read_json(first_published_dir(settings, m) / "published_at.json")
+        if record is None:
+            audit = _read_json(settings.published_month_dir(m.label) / "audit.json")
+            record = {"published_at": audit.get("published_at"), "from": "published"} if audit else None
+        out[m.label] = record
+    return out
 
 
 _PART_WORDS = {
@@ -148,6 +186,7 @@ _PART_WORDS = {
     "expectations": "the Great Expectations suites (expectations/)",
     "extract_notes": "the extract step's warnings or ignored landing files",
     "transform": "the transform step's inputs",
+    "first_published": "the first publication of an earlier trend month (revisions compare with it)",
 }
 
 
@@ -250,10 +289,10 @@ def _decide(what: str, record: dict | None, month: ReportingMonth, fingerprint: 
 def check_capture(settings: Settings, month: ReportingMonth, fingerprint: dict, force: bool = False) -> Decision:
     """Whether the month's capture may be kept: same fingerprint, every file intact."""
     from workforce.model.capture import CAPTURE_FILE, RUN_RESULTS, capture_dir
-    from workforce.spec.catalogue import published_tables
+    from workforce.spec.catalogue import mart_tables
 
     folder = capture_dir(settings, month)
-    required = [f"{t.name}.parquet" for t in published_tables()] + [RUN_RESULTS]
+    required = [f"{t.name}.parquet" for t in mart_tables()] + [RUN_RESULTS]
     return _decide("capture", _read_json(folder / CAPTURE_FILE), month, fingerprint, folder, required, force)
 
 
@@ -270,7 +309,8 @@ def _staged_required() -> list[str]:
     return [f"{t.name}.parquet" for t in published_tables()] + [AUDIT_FILE]
 
 
-def check_staged(settings: Settings, month: ReportingMonth, force: bool = False, con=None) -> Decision:
+def check_staged(settings: Settings, month: ReportingMonth, force: bool = False, con=None,
+                 revisions: bool = True) -> Decision:
     """Whether the month's staged output may be kept: validated from the current capture and
     inputs (same fingerprint), every staged file intact. No capture: never (validate says why)."""
     from workforce.model.capture import CAPTURE_FILE, capture_dir
@@ -278,7 +318,8 @@ def check_staged(settings: Settings, month: ReportingMonth, force: bool = False,
     capture = _read_json(capture_dir(settings, month) / CAPTURE_FILE)
     if capture is None:
         return Decision(False, f"there is no capture of {month}")
-    fingerprint = validate_fingerprint(settings, month, transform_fingerprint(settings, month, con), capture)
+    transform = transform_fingerprint(settings, month, con, bool(capture.get("backcast")))
+    fingerprint = validate_fingerprint(settings, month, transform, capture, revisions)
     path = staged_marker_path(settings, month)
     return _decide("staged output", _read_json(path), month, fingerprint, path.parent, _staged_required(), force)
 

@@ -30,13 +30,14 @@ def test_dag_declares_schedule_docs_tags_and_retries(dag):
     assert dag.max_active_runs == 1 and dag.catchup is False
     assert dag.start_date is not None
     assert [t.task_id for t in dag.topological_sort()] == [
-        "reporting_month", "wait_for_exports", "extract", "transform", "validate", "publish", "pack"
+        "reporting_month", "wait_for_exports", "extract", "transform", "history", "validate", "publish", "pack"
     ]
     for t in dag.tasks:
         assert t.owner == "workforce-data-engineering"
         assert t.on_failure_callback
     assert dag.get_task("extract").retries == 2
     assert dag.get_task("validate").retries == 0
+    assert dag.get_task("history").retries == 0
 
 
 def test_no_task_needs_a_pool_created_by_hand(dag):
@@ -52,8 +53,8 @@ def test_the_run_waits_for_the_months_exports_without_holding_a_worker(dag):
     assert sensor.downstream_task_ids == {"extract"}
 
 
-def test_a_run_can_force_a_rebuild_of_transform_and_validate(dag, monkeypatch):
-    """The ``force_rebuild`` param (default off) reaches the two steps that keep unchanged outputs."""
+def test_a_run_can_force_a_rebuild_of_transform_history_and_validate(dag, monkeypatch):
+    """The ``force_rebuild`` param (default off) reaches the steps that keep unchanged outputs."""
     from workforce import pipeline
 
     class Report:
@@ -64,7 +65,7 @@ def test_a_run_can_force_a_rebuild_of_transform_and_validate(dag, monkeypatch):
             return {"force": self.force}
 
     assert dag.params["force_rebuild"] is False
-    for task_id in ("transform", "validate"):
+    for task_id in ("transform", "history", "validate"):
         monkeypatch.setattr(pipeline, f"step_{task_id}", lambda month, progress=None, force=False: Report(force))
         run = dag.get_task(task_id).python_callable
         assert run(SMALL_MONTH, params={"reporting_month": None, "force_rebuild": True}) == {"force": True}
@@ -73,7 +74,7 @@ def test_a_run_can_force_a_rebuild_of_transform_and_validate(dag, monkeypatch):
 
 def test_dag_file_stays_thin():
     source = (ROOT / "dags" / "workforce_monthly.py").read_text()
-    assert len(source.splitlines()) < 140  # seven thin tasks and the DAG's documentation
+    assert len(source.splitlines()) < 150  # eight thin tasks and the DAG's documentation
     for heavy in ("import pandas", "import duckdb", "great_expectations", "import dbt"):
         assert heavy not in source
 
@@ -101,6 +102,7 @@ def test_airflow_dags_test_publishes(tmp_path, small_landing):
         WORKFORCE_DATA_DIR=str(tmp_path / "data"),
         WORKFORCE_LANDING_DIR=str(small_landing),
         WORKFORCE_HISTORY_MONTHS="36",
+        WORKFORCE_TREND_MONTHS="1",
     )
     # A distinctive key: afterwards it must appear nowhere in Airflow's metadata (XComs, rendered
     # templates, task instances) or logs.

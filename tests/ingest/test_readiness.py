@@ -80,3 +80,22 @@ def test_the_dags_sensor_says_which_exports_it_waits_for(small_settings, small_l
     said.clear()
     assert exports_ready("2025-09", small_settings, said.append).ready
     assert said and said[-1].startswith("the exports for 2025-09 are in: ")
+
+
+def test_a_trend_month_before_the_first_extract_is_a_backcast_from_the_earliest_later_one(small_settings):
+    """The small sample's extracts are of 31 July, 31 August and 30 September 2025."""
+    own = readiness.assess_history(small_settings, date(2025, 7, 31))
+    assert own.ready and not own.backcast
+    back = readiness.assess_history(small_settings, date(2025, 5, 31))
+    assert back.ready and back.backcast
+    assert back.serving["hr_workers"] == "hr_workers/hr_workers_2025-07-31.csv"  # the earliest, not the latest
+    assert back.to_dict()["backcast"] is True
+    assert not readiness.assess(small_settings, date(2025, 5, 31)).ready  # the reporting month's rule is unchanged
+
+
+def test_a_month_between_extracts_with_none_of_its_own_is_a_gap_not_a_backcast(small_settings, small_landing):
+    for path in (small_landing / "hr_workers").glob("hr_workers_2025-08-31.*"):
+        path.unlink()
+    gap = readiness.assess_history(small_settings, date(2025, 8, 31))
+    assert not gap.ready and not gap.backcast
+    assert "hr_workers" in gap.missing_required

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 from conftest import ROOT
-from workforce.spec.catalogue import published_tables
+from workforce.spec.catalogue import mart_tables
 from workforce.spec.contract import EXPORTS
 from workforce.warehouse import raw_column_types
 
@@ -34,7 +34,7 @@ def test_personal_columns_are_registered():
 
 
 def test_published_models_document_every_catalogued_column_in_order_under_an_enforced_contract():
-    for table in published_tables():
+    for table in mart_tables():  # a release-stage table (scrutiny_revisions) has no dbt model
         (model,) = _yaml(DBT / f"models/marts/_{table.name}__models.yml")["models"]
         assert model["name"] == table.name
         assert model["config"]["contract"]["enforced"] is True, table.name

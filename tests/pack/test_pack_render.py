@@ -17,6 +17,7 @@ import json
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -66,8 +67,9 @@ def pack(small_landing_cache, tmp_path_factory):
     landing = base / "landing"
     shutil.copytree(small_landing_cache, landing)
     settings = settings_for(base / "data", landing)
-    run_month(SMALL_MONTH, settings, progress=lambda _m: None)
+    run_month(SMALL_MONTH, settings, progress=lambda _m: None)  # only the month (WORKFORCE_TREND_MONTHS=1)
     _craft_earlier_month(settings.published_dir)
+    settings = replace(settings, trend_months=24)  # the pack's trends reach the crafted month
     report = build_pack(settings, SMALL_MONTH, progress=print)
     print(f"pack generation time (small sample, {len(report.months)} months): {report.seconds:.1f}s {report.timings}")
     return settings, report

@@ -241,6 +241,7 @@ def test_read_only_file_system_under_the_data_folder_changes_nothing(small_setti
     monkeypatch.setenv("WORKFORCE_DATA_DIR", str(s.data_dir))
     monkeypatch.setenv("WORKFORCE_LANDING_DIR", str(s.landing_dir))
     monkeypatch.setenv("WORKFORCE_HISTORY_MONTHS", "36")
+    monkeypatch.setenv("WORKFORCE_TREND_MONTHS", "1")
 
     def under_data(path) -> bool:
         return str(path).startswith(str(s.data_dir))

@@ -84,7 +84,7 @@ def _alone(base: Path, landing: Path, month: str) -> subprocess.Popen:
     """``workforce run --month M`` on a data dir of its own, in the background."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WORKFORCE_")}
     env.update(WORKFORCE_DATA_DIR=str(base / "data"), WORKFORCE_LANDING_DIR=str(landing),
-               WORKFORCE_HISTORY_MONTHS="24")
+               WORKFORCE_HISTORY_MONTHS="24", WORKFORCE_TREND_MONTHS="1")
     base.mkdir(parents=True)
     log = (base / "run.log").open("w")
     return subprocess.Popen([sys.executable, "-m", "workforce.cli", "run", "--month", month],

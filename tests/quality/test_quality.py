@@ -354,6 +354,8 @@ def test_suite_columns_exist_in_the_contract_or_published_table():
     for name, suite in _all_suites().items():
         if name == suites.PUBLISHED_SUITE:
             allowed = set(PUBLISHED_COLUMNS)
+        elif name in published and not published[name].is_mart:  # a release-stage table: the catalogue
+            allowed = set(published[name].published_columns)
         elif name in published:
             allowed = mart_columns[published[name].name]
             assert allowed, f"{published[name].name} documents no columns in its YAML"

@@ -50,7 +50,7 @@ BACKFILL_TIMEOUT = 480
 def workforce_env(data_dir: Path, landing: Path) -> dict[str, str]:
     """The pipeline's settings, the same for Airflow's tasks and the reference CLI runs."""
     return {"WORKFORCE_DATA_DIR": str(data_dir), "WORKFORCE_LANDING_DIR": str(landing),
-            "WORKFORCE_HISTORY_MONTHS": "36",
+            "WORKFORCE_HISTORY_MONTHS": "36", "WORKFORCE_TREND_MONTHS": "1",  # trends: tests/pipeline/test_history.py
             # A month with no exports of its own gives up after about 40 s here (72 h by default).
             "WORKFORCE_WAIT_FOR_EXPORTS_HOURS": "0.011", "WORKFORCE_WAIT_FOR_EXPORTS_POKE_SECONDS": "10"}
 

@@ -88,7 +88,7 @@ def test_a_throwaway_indicator_reaches_yaml_suite_docs_and_the_published_table(t
     run = subprocess.run(
         [sys.executable, "-m", "workforce.cli", "run", "--month", SMALL_MONTH], cwd=repo,
         env=_env(repo, WORKFORCE_DATA_DIR=str(data), WORKFORCE_LANDING_DIR=str(small_landing),
-                 WORKFORCE_HISTORY_MONTHS="36"),
+                 WORKFORCE_HISTORY_MONTHS="36", WORKFORCE_TREND_MONTHS="1"),
         capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]

@@ -12,6 +12,16 @@ ready is never computed from an earlier month's extracts: ``workforce run`` stop
 anything, naming each export and the newest extract found, and the DAG's ``wait_for_exports``
 sensor waits for them. An optional export with no extract in the window is reported, and the
 figures that need it publish as ``x``.
+
+Backcast (``docs/decisions/0012-history-for-trends.md``): a trend month published by a later month's
+run (``pipeline.step_history``) may precede the council's first extract, as every month does on a
+fresh install with one extract. Such a month is computed from each export's earliest extract dated
+after its window. ``assess(..., backcast=True)`` applies that rule to every export with no extract
+in the window; ``assess_history`` decides when it applies: only when each required export missing
+from the window has no extract dated before it (the month precedes the export's first extract). A
+month with an extract before and after its window but none in it is a gap, never backcast. The dbt
+macro ``latest_extract()`` (dbt var ``backcast``) and ``model.capture.serving_extracts`` apply the
+same rule.
 """
 
 from __future__ import annotations
@@ -41,6 +51,9 @@ class Readiness:
     missing_required: list[str] = field(default_factory=list)
     missing_optional: list[str] = field(default_factory=list)
     newest_found: dict[str, date] = field(default_factory=dict)
+    oldest_found: dict[str, date] = field(default_factory=dict)
+    #: True: the exports missing from the window are served by their earliest later extract.
+    backcast: bool = False
 
     @property
     def ready(self) -> bool:
@@ -69,6 +82,7 @@ class Readiness:
             "month_end": self.month_end.isoformat(),
             "window": [d.isoformat() for d in self.window],
             "ready": self.ready,
+            "backcast": self.backcast,
             "serving": dict(sorted(self.serving.items())),
             "missing_required": self.missing_required,
             "missing_optional": self.missing_optional,
@@ -76,25 +90,55 @@ class Readiness:
         }
 
 
-def assess(settings: Settings, month_end: date, files=None) -> Readiness:
-    """The month's readiness from the landing folder (or from already discovered ``files``)."""
+def landing_files(settings: Settings) -> list:
+    """The extracts in the landing folder, as ``ingest.extract.discover`` finds them."""
     from workforce.ingest.extract import discover
+    from workforce.ingest.profile import load_profile
 
+    files, _ignored = discover(settings.landing_dir, profile=load_profile(settings.profile))
+    return files
+
+
+def assess(settings: Settings, month_end: date, files=None, backcast: bool = False) -> Readiness:
+    """The month's readiness from the landing folder (or from already discovered ``files``).
+    ``backcast``: an export with no extract in the window is served by its earliest later one."""
     if files is None:
-        from workforce.ingest.profile import load_profile
-
-        files, _ignored = discover(settings.landing_dir, profile=load_profile(settings.profile))
+        files = landing_files(settings)
     first, last = window(settings, month_end)
-    result = Readiness(month_end=month_end, window=(first, last))
+    result = Readiness(month_end=month_end, window=(first, last), backcast=backcast)
+    later: dict[str, tuple[date, str]] = {}
     for lf in files:
         name = lf.export.name
         result.newest_found[name] = max(result.newest_found.get(name, lf.extract_date), lf.extract_date)
+        result.oldest_found[name] = min(result.oldest_found.get(name, lf.extract_date), lf.extract_date)
         if first <= lf.extract_date <= last and (
             name not in result.serving_dates or lf.extract_date >= result.serving_dates[name]
         ):
             result.serving_dates[name] = lf.extract_date
             result.serving[name] = lf.source_file
+        elif lf.extract_date > last and (name not in later or lf.extract_date < later[name][0]):
+            later[name] = (lf.extract_date, lf.source_file)
+    if backcast:
+        for name, (day, source_file) in later.items():
+            if name not in result.serving:
+                result.serving_dates[name], result.serving[name] = day, source_file
     for spec in EXPORTS:
         if spec.name not in result.serving:
             (result.missing_required if spec.required else result.missing_optional).append(spec.name)
     return result
+
+
+def assess_history(settings: Settings, month_end: date, files=None) -> Readiness:
+    """A trend month's readiness: served by its own extracts when it can be; else, when it precedes
+    the first extract of every required export it lacks, a backcast (``backcast`` set); else the
+    month is a gap and the result is not ready (its ``problems`` say which exports)."""
+    if files is None:
+        files = landing_files(settings)
+    own = assess(settings, month_end, files)
+    if own.ready:
+        return own
+    first, _last = own.window
+    if any(name in own.oldest_found and own.oldest_found[name] < first for name in own.missing_required):
+        return own  # an extract before the window and none in it: a gap, not a backcast
+    back = assess(settings, month_end, files, backcast=True)
+    return back if back.ready else own

@@ -15,7 +15,11 @@ again (about 5 s) whenever ``--vars`` differ from the last run's, which with the
 is every new month; a changed environment variable only re-parses the files that read it (the
 staging models and the calendar, under a second). The macro ``reporting_month_end()`` still
 takes ``var('reporting_month')`` first, so ``dbt build --vars '{reporting_month: ...}'`` by hand
-and the unit tests' ``overrides`` work as before.
+and the unit tests' ``overrides`` work as before. A backcast month (``ingest.readiness``) reaches
+dbt the same way, as ``WORKFORCE_DBT_BACKCAST`` (the macro ``backcast()``).
+
+A trend month's build (``pipeline.step_history``) leaves out the dbt unit tests: they test the
+models' logic on fixed rows, not the month's data, and the reporting month's own build runs them.
 """
 
 from __future__ import annotations
@@ -83,9 +87,14 @@ def dbt_executable() -> str:
 
 #: How the reporting month reaches dbt (read by the macro ``reporting_month_end``).
 REPORTING_MONTH_ENV = "WORKFORCE_DBT_REPORTING_MONTH"
+#: How a backcast month is told to dbt (read by the macro ``backcast``).
+BACKCAST_ENV = "WORKFORCE_DBT_BACKCAST"
+#: The dbt vars that reach dbt by the environment instead (see the module docstring).
+_BY_ENVIRONMENT = ("reporting_month", "backcast")
 
 
-def dbt_environment(settings: Settings, month: ReportingMonth | None = None) -> dict[str, str]:
+def dbt_environment(settings: Settings, month: ReportingMonth | None = None,
+                    backcast: bool = False) -> dict[str, str]:
     tmp = settings.data_dir / "tmp" / "duckdb"
     tmp.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
@@ -102,15 +111,19 @@ def dbt_environment(settings: Settings, month: ReportingMonth | None = None) -> 
     # dbt must never see the pseudonymisation key: it has no use for it.
     env.pop("WORKFORCE_PSEUDONYMISATION_KEY", None)
     env.pop(REPORTING_MONTH_ENV, None)  # never a month from the caller's shell
+    env.pop(BACKCAST_ENV, None)
     if month is not None:
         env[REPORTING_MONTH_ENV] = month.label
+        env[BACKCAST_ENV] = "true" if backcast else "false"
     return env
 
 
-def dbt_vars(settings: Settings, month: ReportingMonth) -> dict:
-    """Every value dbt's figures depend on besides the data: the month and the settings."""
+def dbt_vars(settings: Settings, month: ReportingMonth, backcast: bool = False) -> dict:
+    """Every value dbt's figures depend on besides the data: the month, whether it is a backcast
+    and the settings."""
     return {
         "reporting_month": month.label,
+        "backcast": backcast,
         "la_code": settings.la_code,
         "history_months": settings.history_months,
         "caseload_target": settings.caseload_target,
@@ -124,6 +137,7 @@ def run_dbt(
     args: list[str],
     month: ReportingMonth | None = None,
     progress: Callable[[str], None] | None = None,
+    backcast: bool = False,
 ) -> DbtResult:
     """Run one dbt command in the project, streaming its progress lines."""
     say = progress or log.info
@@ -135,7 +149,7 @@ def run_dbt(
         "--log-path", str(settings.dbt_log_dir),
     ]
     if month is not None:  # the month goes by the environment (dbt_environment): see the module docstring
-        passed = {k: v for k, v in dbt_vars(settings, month).items() if k != "reporting_month"}
+        passed = {k: v for k, v in dbt_vars(settings, month).items() if k not in _BY_ENVIRONMENT}
         command += ["--vars", json.dumps(passed)]
     results_path = settings.dbt_target_dir / "run_results.json"
     results_path.unlink(missing_ok=True)  # never report a previous run's results
@@ -144,7 +158,7 @@ def run_dbt(
     with subprocess.Popen(
         _dying_with_parent(command),
         cwd=settings.dbt_project_dir,
-        env=dbt_environment(settings, month),
+        env=dbt_environment(settings, month, backcast),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -238,10 +252,14 @@ def _read_run_results(path: Path) -> tuple[list[str], list[str], int]:
     return failures, warnings, len(data.get("results", []))
 
 
-def build(settings: Settings, month: ReportingMonth, progress: Callable[[str], None] | None = None) -> DbtResult:
-    """``dbt build`` of every model and test for the reporting month."""
+def build(settings: Settings, month: ReportingMonth, progress: Callable[[str], None] | None = None,
+          backcast: bool = False, unit_tests: bool = True) -> DbtResult:
+    """``dbt build`` of every model and test for the reporting month; ``unit_tests=False`` leaves
+    out the dbt unit tests (a trend month's build: see the module docstring)."""
     say = progress or log.info
-    say(f"transform: dbt build for reporting month {month}")
-    result = run_dbt(settings, ["build"], month, progress=say)
+    say(f"transform: dbt build for reporting month {month}" + (" (a backcast)" if backcast else "")
+        + ("" if unit_tests else ", without the unit tests"))
+    args = ["build"] if unit_tests else ["build", "--exclude", "resource_type:unit_test"]
+    result = run_dbt(settings, args, month, progress=say, backcast=backcast)
     say(f"transform: {result.nodes} dbt nodes built and tested in {result.seconds:.1f}s")
     return result

@@ -17,11 +17,13 @@ from workforce.pack.data import (
     HEADLINES,
     Published,
     Tile,
+    backcast_words,
     data_date,
     headline_tiles,
     load_published,
     long_date,
     quality_gate,
+    revisions_words,
 )
 from workforce.pack.targets import Targets, load_targets
 
@@ -103,6 +105,9 @@ def render_html(published: Published, targets: Targets, tiles: list[Tile], suppr
         if len(months) > 1
         else f"1 published month ({long_date(last.end)}): no trend yet"
     )
+    backcast = backcast_words(published)
+    if backcast:
+        trend_words += f"; {backcast}"
     return env.get_template("pack.html.j2").render(
         la_name=published.la_name,
         month_long=long_date(published.month.end),
@@ -111,6 +116,8 @@ def render_html(published: Published, targets: Targets, tiles: list[Tile], suppr
         data_date=data_date(published.audit),
         gate=quality_gate(published.audit),
         trend_words=trend_words,
+        revisions_words=revisions_words(published),
+        revised=len(published.revisions),
         tiles=tiles,
         rag_shape=RAG_SHAPES,
         targets_name=targets.path.name,
@@ -139,7 +146,7 @@ def build_pack(
     started = time.monotonic()
     timings: dict[str, float] = {}
     targets = load_targets(targets_path or settings.targets_file, caseload_target=settings.caseload_target)
-    published = load_published(settings.published_dir, month)
+    published = load_published(settings.published_dir, month, settings.trend_months)
     tiles = headline_tiles(published, targets)
     timings["read"] = time.monotonic() - started
     final = pack_dir(settings, month)

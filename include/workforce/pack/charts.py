@@ -186,6 +186,19 @@ def trend_chart(
                 color=VERMILLION,
                 label="DfE's published figure",
             )
+        revised = published.revised_points(table, column_name)
+        marked = [(i, v) for i, (m, v, _s) in enumerate(points) if m in revised and v is not None]
+        if marked:
+            ax.plot(
+                [i for i, _ in marked],
+                [v for _, v in marked],
+                linestyle="none",
+                marker="^",
+                markersize=7,
+                markerfacecolor="none",
+                markeredgecolor=VERMILLION,
+                label="revised since first published",
+            )
         for i, (_m, v, s) in enumerate(points):
             if v is None:
                 ax.annotate(
@@ -226,9 +239,17 @@ def trend_chart(
                 + ", ".join(f"{number_text(v, column)} in {m.year}" for m, v in septembers.items())
                 + "."
             )
+        if revised:
+            alt += (
+                " Revised since first published (a triangle; the line shows the first-published figure): "
+                + ", ".join(f"{long_date(m.end)}, now {_now_text(r, column)}" for m, r in sorted(
+                    revised.items(), key=lambda item: item[0].end))
+                + "."
+            )
         svg = _svg(fig, chart_id, alt)
     rows = [
-        [long_date(m.end), figure_text(v, s, column), number_text(septembers[m], column) if m in septembers else ""]
+        [long_date(m.end), figure_text(v, s, column), number_text(septembers[m], column) if m in septembers else "",
+         f"now {_now_text(revised[m], column)} (revised in {revised[m]['revised_in']})" if m in revised else ""]
         for m, v, s in points
     ]
     return Chart(
@@ -236,10 +257,15 @@ def trend_chart(
         title,
         alt,
         svg,
-        ["Month end", title, "DfE published (30 September)"],
+        ["Month end", title, "DfE published (30 September)", "Revised since first published"],
         rows,
-        numeric=[False, True, True],
+        numeric=[False, True, True, False],
     )
+
+
+def _now_text(row, column: Column) -> str:
+    """A revision's current figure as the pack shows figures."""
+    return figure_text(row["current_value"], row["current_status"], column)
 
 
 def caseload_by_team_chart(published: Published, chart_id: str) -> Chart:

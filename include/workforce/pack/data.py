@@ -15,7 +15,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,13 @@ from workforce.months import ReportingMonth
 from workforce.pack.targets import Target, Targets
 from workforce.spec.catalogue import TABLE, Column, catalogue, status_column
 
-#: How many published months the trends reach back (the reporting month included).
+#: How many published months the trends reach back (the reporting month included), unless told
+#: (the pack is given ``WORKFORCE_TREND_MONTHS``).
 TREND_MONTHS = 24
 BENCHMARKS = "scrutiny_benchmarks"
+REVISIONS = "scrutiny_revisions"
+#: The revisions table's row keys at council level.
+_COUNCIL_KEYS = {"service_area": "All", "team_code": "All", "breakdown": "All", "category": "All"}
 SYMBOLS = {
     "c": "suppressed (a small number of people, or a figure that would reveal one)",
     "x": "not available (an optional export is missing, or its history does not cover the period)",
@@ -151,7 +155,26 @@ class Published:
     tables: dict[str, pd.DataFrame]  # monthly tables: every month in ``months``; others: ``month``'s file
     audit: dict[str, Any]
     directory: Path
+    #: each trend month's audit record (``published/<month>/audit.json``)
+    audits: dict[ReportingMonth, dict[str, Any]] = field(default_factory=dict)
     _council: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def revisions(self) -> pd.DataFrame:
+        """The reporting month's revisions (``scrutiny_revisions``) of figures in the trend window."""
+        df = self.tables.get(REVISIONS)
+        if df is None or df.empty:
+            return pd.DataFrame(columns=list(catalogue().table(REVISIONS).published_columns))
+        labels = {m.end for m in self.months}
+        return df[df["month_end"].map(lambda d: pd.Timestamp(d).date() in labels)]
+
+    def revised_points(self, table: str, column: str) -> dict[ReportingMonth, pd.Series]:
+        """The council-level figures of ``table.column`` revised since first published, by month."""
+        df = self.revisions
+        rows = df[(df["revised_table"] == table) & (df["figure"] == column)]
+        for key, value in _COUNCIL_KEYS.items():
+            rows = rows[rows[key] == value]
+        return {ReportingMonth.containing(pd.Timestamp(r["month_end"]).date()): r for _, r in rows.iterrows()}
 
     def council(self, table: str) -> pd.DataFrame:
         """The council-level rows of a monthly table, one per month_end (leavers: per category)."""
@@ -232,9 +255,40 @@ def load_published(published_dir: Path, month: ReportingMonth, trend_months: int
             tables[table.name] = pd.concat(frames, ignore_index=True)
         else:
             tables[table.name] = _read(path)
-    audit_path = month_dir / "audit.json"
-    audit = json.loads(audit_path.read_text(encoding="utf-8")) if audit_path.is_file() else {}
-    return Published(month=month, months=window, tables=tables, audit=audit, directory=month_dir)
+    audits = {}
+    for m in window:
+        path = published_dir / m.label / "audit.json"
+        audits[m] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return Published(month=month, months=window, tables=tables, audit=audits[month], directory=month_dir,
+                     audits=audits)
+
+
+# --- revisions and backcasts ------------------------------------------------------------------
+
+
+def revisions_words(published: Published) -> str:
+    """The first page's line on revisions: how many figures, which months."""
+    df = published.revisions
+    if df.empty:
+        return "none: every figure of the earlier months is as first published"
+    months = sorted({ReportingMonth.containing(pd.Timestamp(d).date()) for d in df["month_end"]}, key=lambda m: m.end)
+    named = ", ".join(m.end.strftime("%B %Y") for m in months)
+    return (f"{len(df):,} figure(s) revised since first published, for {named} "
+            "(table scrutiny_revisions; trend charts mark revised points)")
+
+
+def backcast_words(published: Published) -> str | None:
+    """Which trend months were computed from a later extract (before the council's first), or None."""
+    back = [m for m in published.months if ((published.audits.get(m) or {}).get("built_by") or {}).get("backcast")]
+    if not back:
+        return None
+    last = back[-1]
+    dates = sorted({i["extract_date"] for i in (published.audits[last].get("inputs") or [])
+                    if i.get("used_for_month") and i.get("extract_date")})
+    source = f"the extract of {long_date(date.fromisoformat(dates[0]))}" if dates else "the council's first extract"
+    after = last.end + timedelta(days=1)
+    return (f"months before {long_date(after)} (before the council's first extract) are computed from {source}, "
+            f"not from an extract of their own ({len(back)} month(s))")
 
 
 # --- the first page -------------------------------------------------------------------------

@@ -12,6 +12,9 @@ Outputs under ``$WORKFORCE_DATA_DIR/published``:
 - ``workforce.duckdb``: every published month in one read-only file for BI tools, each table
   created with the staged column types (so every column has the mart's type, none is NULL-typed).
 
+A month's first publication is also kept in ``$WORKFORCE_DATA_DIR/first_published/<YYYY-MM>/``
+(``release.revisions``), never replaced: a later run compares its figures with it (revisions).
+
 The month is published as one unit: every file of ``<YYYY-MM>/`` is written into a temporary
 folder beside it (``published/.<YYYY-MM>.<pid>-<random>.tmp/``), flushed to disk, and the folder
 swapped in at once (``files.replace_directory``: an atomic exchange of the two folders on Linux),
@@ -44,7 +47,7 @@ from workforce.frames import FrameTypeError
 from workforce.months import ReportingMonth, month_folders
 from workforce.publish import spreadsheet_safety
 from workforce.publish.spreadsheet_safety import neutralise_formulas  # noqa: F401  (re-exported)
-from workforce.release import audit
+from workforce.release import audit, revisions
 from workforce.release.stage import staged_audit_path, staged_column_types, staged_path
 from workforce.spec.catalogue import TABLE, published_tables
 
@@ -124,9 +127,23 @@ def _build_bi_warehouse(published_dir: Path, final: Path, month: ReportingMonth)
     return months
 
 
-def publish(settings: Settings, month: ReportingMonth, progress: Callable[[str], None] | None = None) -> PublishReport:
+def rebuild_bi(settings: Settings, month: ReportingMonth, progress: Callable[[str], None] | None = None) -> list[str]:
+    """Rebuild the BI file from every published month folder (whole tables: ``month``'s)."""
+    say = progress or log.info
+    bi = settings.published_warehouse_path
+    with explained("publish", month.label, settings,
+                   f"published/ holds the new month folders, but the BI file {bi.name} still holds the previous "
+                   "publication", settings.published_dir):
+        months = _build_bi_warehouse(settings.published_dir, bi, month)
+    say(f"publish: BI warehouse {bi} now holds {len(months)} month(s)")
+    return months
+
+
+def publish(settings: Settings, month: ReportingMonth, progress: Callable[[str], None] | None = None,
+            bi_file: bool = True) -> PublishReport:
     """Publish the staged (validated) tables of ``month`` as one folder, then rebuild the BI file;
-    the previous version stays whole until each swap."""
+    the previous version stays whole until each swap. ``bi_file=False`` leaves the BI file to a
+    later ``rebuild_bi`` (the history step publishes many months, then rebuilds it once)."""
     say = progress or log.info
     month_dir = settings.published_month_dir(month.label)
     staged = {t.name: staged_path(settings, month, t.name) for t in published_tables()}
@@ -154,12 +171,17 @@ def publish(settings: Settings, month: ReportingMonth, progress: Callable[[str],
     bi = settings.published_warehouse_path
     with explained("publish", month.label, settings,
                    f"published/ is as it was (the previous {month}, if any, and the BI file)", settings.published_dir):
+        revisions.keep_first_publication(settings, month, month_dir)  # a month published before it was kept
         replace_directory(month_dir, build)  # published/<month>/, every file at once
-    with explained("publish", month.label, settings,
-                   f"published/{month}/ holds the new files, but the BI file {bi.name} still holds the previous "
-                   "publication", settings.published_dir):
-        months = _build_bi_warehouse(settings.published_dir, bi, month)
-    say(f"publish: BI warehouse {bi} now holds {len(months)} month(s)")
+        revisions.keep_first_publication(settings, month, month_dir)
+    if bi_file:
+        with explained("publish", month.label, settings,
+                       f"published/{month}/ holds the new files, but the BI file {bi.name} still holds the previous "
+                       "publication", settings.published_dir):
+            months = _build_bi_warehouse(settings.published_dir, bi, month)
+        say(f"publish: BI warehouse {bi} now holds {len(months)} month(s)")
+    else:
+        months = [f.name for f in month_folders(settings.published_dir)]
     with explained("publish", month.label, settings,
                    f"published/ holds the new {month} and BI file; only the copy of the audit record in "
                    f"quality/{month}/ was not updated", settings.quality_dir / month.label):

@@ -31,7 +31,7 @@ import logging
 import os
 import re
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,11 @@ class AuditError(RuntimeError):
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def now() -> str:
+    """The time as the audit record writes it (UTC, ISO 8601, seconds)."""
+    return _now()
 
 
 def new_run_id(month: ReportingMonth) -> str:
@@ -118,6 +123,8 @@ def collect_inputs(settings: Settings, month_end, serving: dict[str, dict] | Non
     from workforce.warehouse import connect
 
     _first, last = window(settings, month_end)
+    for entry in (serving or {}).values():  # a backcast month is served by extracts after its window
+        last = max(last, date.fromisoformat(entry["extract_date"]))
     with connect(settings, read_only=True) as con:
         files = con.execute(
             """select source_file, export_name, extract_date, sha256,
@@ -245,6 +252,10 @@ def write_draft(
             "dbt_generated_at": ((capture or {}).get("dbt") or {}).get("generated_at"),
             "captured_at": (capture or {}).get("captured_at"),
             "extract_window": (capture or {}).get("window"),
+            # a trend month before the council's first extract: computed from each export's earliest
+            # extract after its window (ingest.readiness); derived_from: the build it was taken from
+            "backcast": bool((capture or {}).get("backcast")),
+            "derived_from": (capture or {}).get("derived_from"),
             # What the figures are computed from, as one digest (workforce.rerun): serving extracts,
             # settings, code. The same inputs give the same digest, on any run.
             "inputs_fingerprint": ((capture or {}).get("fingerprint") or {}).get("digest"),
@@ -260,6 +271,7 @@ def write_draft(
             "history_tables": ["quality.validation_history", "quality.dbt_test_results", "raw.quarantine"],
         },
         "published_tables": tables,
+        "revisions": next((t["rows"] for t in tables if t["table"] == "scrutiny_revisions"), 0),
     }
     write_json(staged_record, record)
     write_json(draft_path(settings, month), record)
@@ -418,6 +430,15 @@ def format_record(record: dict) -> str:
             f"{built.get('captured_at')}; extracts dated {' to '.join(built.get('extract_window') or [])} could serve"
             + (f"; inputs fingerprint {built['inputs_fingerprint']}" if built.get("inputs_fingerprint") else "")
         )
+    if built.get("backcast"):
+        lines.append("  a backcast: the month precedes the council's first extract, so it is computed from "
+                     "each export's earliest extract after its window (marked * above)")
+    if built.get("derived_from"):
+        source = built["derived_from"].get("month")
+        lines.append(f"  rows taken from the build of {source} (served by the same extracts)")
+    if record.get("revisions"):
+        lines.append(f"Revisions: {record['revisions']} figure(s) of earlier months differ from their first "
+                     "publication (table scrutiny_revisions)")
     for r in dbt["not_passing"]:
         lines.append(f"  {r['unique_id']}: {r['status']}")
     lines += ["", "Published tables:"]

@@ -17,7 +17,9 @@ Inputs
 Steps
     1. read the capture;
     2. disclosure control (``release.disclosure``): small numbers are suppressed first, so what
-       is validated is what is published;
+       is validated is what is published; the same for the capture's trend-month rows, which
+       then give the revisions table (``release.revisions``: each differing figure against its
+       first publication);
     3. validate (``quality.runner``): each raw export's suite plus the quarantine threshold, and
        each published table's suite; a suite already run over exactly the same data (same files,
        same rows) reuses its stored results (``quality.reuse``, ``quality/reuse/``), and its
@@ -56,7 +58,7 @@ from workforce.frames import TypedFrame, parquet_column_types, write_parquet
 from workforce.model.capture import Capture, check_serving_unchanged, load_capture
 from workforce.months import ReportingMonth
 from workforce.quality import history, results, reuse, runner, suites
-from workforce.release import audit, disclosure
+from workforce.release import audit, disclosure, revisions
 from workforce.spec.catalogue import TABLE, published_tables
 
 log = logging.getLogger(__name__)
@@ -198,13 +200,22 @@ def _stage(settings: Settings, month: ReportingMonth, tables: dict[str, TypedFra
 
 # The stage -------------------------------------------------------------------------------------
 def release_month(
-    month: ReportingMonth, settings: Settings, progress: Progress | None = None
+    month: ReportingMonth, settings: Settings, progress: Progress | None = None, with_revisions: bool = True
 ) -> ReleaseReport:
-    """Read, protect, validate, record and stage one month; ``QualityGateError`` if it may not be published."""
+    """Read, protect, validate, record and stage one month; ``QualityGateError`` if it may not be published.
+    ``with_revisions=False`` (a trend month published by a later month's run, ``pipeline.step_history``):
+    its revisions table is left empty; the reporting month's covers every trend month."""
     say = progress or log.info
     run_id = audit.new_run_id(month)
     capture = _read_capture(settings, month)
     tables = _protect(capture.tables, settings.suppression_threshold)
+    trailing = capture.trailing if with_revisions else None
+    trailing = _protect(trailing, settings.suppression_threshold) if trailing else None
+    tables[revisions.REVISIONS] = revisions.revisions_table(settings, month, trailing, audit.now())
+    revised = len(tables[revisions.REVISIONS].frame)
+    if revised:
+        say(f"validate: {revised} figure(s) of earlier trend months differ from their first publication "
+            f"(published as {revisions.REVISIONS})")
     store = result_store(settings, run_id)
     outcome = _validate(settings, month, capture, tables, store)
     check_rows, dbt_rows, docs = _record(settings, month, capture, run_id, outcome, store)

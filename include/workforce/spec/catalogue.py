@@ -17,6 +17,10 @@ Keys of a table:
     the columns that identify a row (tested unique by dbt, never null).
 ``monthly``
     true: each run publishes the reporting month's rows (``month_end``); false: the whole table.
+``built_by`` (optional)
+    ``dbt`` (the default): a dbt mart, captured by the transform step; ``release``: computed by the
+    release stage from the capture and the earlier published months (``scrutiny_revisions``: it
+    compares with what was published, which dbt never reads), so no dbt model or dbt YAML.
 ``disclosure`` (optional; absent for tables holding no counts of people)
     ``group_by`` (one cross-tabulation whose cells add up), ``levels`` (hierarchy columns, coarsest
     first, ``All`` being the total), ``row_sums`` (``total`` column = sum of ``parts`` in one row),
@@ -92,7 +96,8 @@ _COLUMN_KEYS = {
     "formula",
     "pattern",
 }
-_TABLE_KEYS = {"name", "description", "grain", "monthly", "disclosure", "columns"}
+_TABLE_KEYS = {"name", "description", "grain", "monthly", "built_by", "disclosure", "columns"}
+BUILT_BY = ("dbt", "release")
 _DISCLOSURE_KEYS = {"group_by", "levels", "row_sums", "cross_sums"}
 
 
@@ -158,6 +163,7 @@ class Table:
     monthly: bool
     columns: tuple[Column, ...]
     disclosure: DisclosureLayout | None = None
+    built_by: str = "dbt"
     _by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -166,6 +172,11 @@ class Table:
     @property
     def mart(self) -> str:
         return f"marts.{self.name}"
+
+    @property
+    def is_mart(self) -> bool:
+        """Built by dbt (a mart the transform step captures), not by the release stage."""
+        return self.built_by == "dbt"
 
     @property
     def suite(self) -> str:
@@ -371,7 +382,10 @@ def load_catalogue(path: Path = CATALOGUE_PATH, exports: tuple[str, ...] | None 
             monthly=bool(raw_table.get("monthly", True)),
             columns=tuple(columns),
             disclosure=layout,
+            built_by=str(raw_table.get("built_by", "dbt")),
         )
+        if table.built_by not in BUILT_BY:
+            problems.add(raw_table, place, f"built_by must be one of {BUILT_BY}, got {table.built_by!r}")
         _check_table(table, raw_table, problems, exports)
         tables.append(table)
     names = [t.name for t in tables]
@@ -392,6 +406,11 @@ def catalogue() -> Catalogue:
 
 def published_tables() -> tuple[Table, ...]:
     return catalogue().tables
+
+
+def mart_tables() -> tuple[Table, ...]:
+    """The published tables dbt builds (the transform step captures them)."""
+    return tuple(t for t in catalogue().tables if t.is_mart)
 
 
 def table(name: str) -> Table:

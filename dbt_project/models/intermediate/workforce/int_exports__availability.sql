@@ -1,5 +1,6 @@
 {#- One row per export of the contract: whether an extract that can serve the reporting month
-    (dated inside its window) was loaded. Indicators that need a missing optional export publish
+    (dated inside its window; in a backcast month, else the earliest dated after it: macro
+    serving_extract_date) was loaded. Indicators that need a missing optional export publish
     as 'x'. -#}
 {%- set exports = contract_exports() %}
 with contract_exports as (
@@ -10,17 +11,21 @@ manifest as (
     select * from {{ source('raw', 'load_manifest') }}
 ),
 
-final as (
+serving as (
     select
         contract_exports.export_name,
-        max(manifest.extract_date) as latest_extract_date,
-        count(manifest.source_file) > 0 as is_available
+        {{ serving_extract_date(
+            'manifest', 'manifest.extract_date', 'manifest.export_name = contract_exports.export_name'
+        ) }} as latest_extract_date
     from contract_exports
-    left join manifest
-        on
-            contract_exports.export_name = manifest.export_name
-            and manifest.extract_date between {{ extract_window_start() }} and {{ extract_window_end() }}
-    group by contract_exports.export_name
+),
+
+final as (
+    select
+        export_name,
+        latest_extract_date,
+        latest_extract_date is not null as is_available
+    from serving
 )
 
 select * from final
