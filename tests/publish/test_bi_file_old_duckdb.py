@@ -87,7 +87,10 @@ def test_an_old_duckdb_reads_every_table_of_the_bi_file_as_the_pinned_one_does(s
     assert new["version"] != old["version"]
     expected_tables = {t.name for t in published_tables()} | {"audit_log", "published_months"}
     assert set(new["tables"]) == expected_tables
-    assert all(new["tables"][name]["rows"] for name in expected_tables)  # nothing empty compared
+    # Nothing empty compared, except a release-stage table whose rows need an earlier publication
+    # (scrutiny_revisions, empty in a first publication): its columns and types are compared below.
+    may_be_empty = {t.name for t in published_tables() if not t.is_mart}
+    assert all(new["tables"][name]["rows"] for name in expected_tables - may_be_empty)
     for name, table in new["tables"].items():
         assert old["tables"].get(name, {}).get("columns") == table["columns"], f"{name}: columns or types differ"
         assert old["tables"][name]["rows"] == table["rows"], f"{name}: rows differ in DuckDB {old['version']}"
