@@ -159,7 +159,8 @@ def test_small_sample_return_readiness_and_identities(small_published, tmp_path,
 
     # ... and nowhere else
     outputs: dict[str, str] = {"progress": "\n".join(lines), "log": caplog.text,
-                               "console": "".join(capsys.readouterr())}
+                               "console": "".join(capsys.readouterr()),
+                               "xcom": json.dumps(report.to_dict())}  # what the census DAG's task returns
     for folder in (settings.published_dir, settings.quality_dir, settings.data_dir / "staged"):
         for path in (p for p in folder.rglob("*") if p.is_file()):
             if path.suffix == ".parquet":
