@@ -148,6 +148,13 @@ def _range_words(points: Sequence[tuple[ReportingMonth, float | None, str | None
     )
 
 
+def _hollow_marks(ax: Any, points: list[tuple[int, float]], marker: str, colour: str, label: str) -> None:
+    """Unfilled markers over the trend line at ``points`` (index, value), in the legend as ``label``."""
+    if points:
+        ax.plot([i for i, _ in points], [v for _, v in points], linestyle="none", marker=marker, markersize=7,
+                markerfacecolor="none", markeredgecolor=colour, label=label)
+
+
 def trend_chart(
     published: Published, targets: Targets, chart_id: str, title: str, table: str, column_name: str, dfe: bool = False
 ) -> Chart:
@@ -164,17 +171,7 @@ def trend_chart(
         ys = [v if v is not None else math.nan for _m, v, _s in points]
         ax.plot(xs, ys, color=BLUE, marker="o", markersize=3.5, linewidth=1.6, label="council (published)")
         sept = [(i, v) for i, (m, v, _s) in enumerate(points) if m.month == 9 and v is not None]
-        if sept:
-            ax.plot(
-                [i for i, _ in sept],
-                [v for _, v in sept],
-                linestyle="none",
-                marker="s",
-                markersize=7,
-                markerfacecolor="none",
-                markeredgecolor=BLACK,
-                label="30 September (census date)",
-            )
+        _hollow_marks(ax, sept, "s", BLACK, "30 September (census date)")
         if septembers:
             idx = {m: i for i, (m, _v, _s) in enumerate(points)}
             ax.plot(
@@ -188,17 +185,7 @@ def trend_chart(
             )
         revised = published.revised_points(table, column_name)
         marked = [(i, v) for i, (m, v, _s) in enumerate(points) if m in revised and v is not None]
-        if marked:
-            ax.plot(
-                [i for i, _ in marked],
-                [v for _, v in marked],
-                linestyle="none",
-                marker="^",
-                markersize=7,
-                markerfacecolor="none",
-                markeredgecolor=VERMILLION,
-                label="revised since first published",
-            )
+        _hollow_marks(ax, marked, "^", VERMILLION, "revised since first published")
         for i, (_m, v, s) in enumerate(points):
             if v is None:
                 ax.annotate(
